@@ -1,0 +1,37 @@
+"""Hypothesis profiles (chosen by tox through HYPOTHESIS_PROFILE) and seeding of other randomness."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# ci: deterministic (the same examples on every run, so CI cannot flake), 100 examples a property.
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# dev: quick feedback while writing code.
+settings.register_profile("dev", max_examples=20, deadline=None)
+# thorough: ten times ci, randomised, for a long local run.
+settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _seed_other_randomness() -> None:
+    """Tests that draw with numpy or random outside hypothesis get the same numbers every run."""
+    random.seed(0)
+    np.random.seed(0)  # noqa: NPY002 -- seeds the legacy global state that third-party code may use
