@@ -7,11 +7,12 @@ Algorithms*, the gamma_n bound); the elementwise operations around it (exp, log,
 a few ulps each. Two implementations may each be off by that much, in opposite directions. So an
 element passes when
 
-    |actual - expected| <= tol * (|expected| + scale),
+    |actual - expected| <= tol * (|expected| + scale) + tiny(dtype),
     tol = SAFETY * (terms + ELEMENTWISE_ULPS) * eps(dtype),
 
 where ``scale`` is the magnitude of what was summed (by default the largest ``|expected|``, which
-stands for it when the output is not much smaller than the terms that made it).
+stands for it when the output is not much smaller than the terms that made it). ``tiny`` is the
+smallest normal float: below it (subnormals) there is no relative precision left to compare.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class Mismatch:
         a = np.asarray(self.actual, dtype=np.float64)
         b = np.asarray(self.expected, dtype=np.float64)
         with np.errstate(invalid="ignore"):
-            ok = np.abs(a - b) <= self.tol * (np.abs(b) + self.scale)
+            tiny = np.finfo(self.expected.dtype if np.issubdtype(self.expected.dtype, np.floating) else np.float64).tiny
+            ok = np.abs(a - b) <= self.tol * (np.abs(b) + self.scale) + tiny
             ok |= (a == b)  # equal infinities
         return np.asarray(~ok)
 

@@ -33,14 +33,20 @@ def relative_error(analytic: Array, numeric: Array) -> float:
     return float(np.linalg.norm(a - b)) / denominator
 
 
-def _scalar(outputs: Any, upstream: Any) -> float:
-    """``sum(upstream * outputs)`` over one array or a tuple of them; ``upstream=None`` means the
-    output is already a scalar cost."""
+def _weighted_difference(plus: Any, minus: Any, upstream: Any) -> float:
+    """``sum(upstream * (plus - minus))`` over one array or a tuple of them.
+
+    The outputs are subtracted before they are weighted and summed: elements that the step did not
+    change then cancel exactly, and only the changed ones carry rounding error.
+    ``upstream=None`` means the outputs are scalars (a cost).
+    """
     if upstream is None:
-        return float(np.sum(outputs))
-    if isinstance(outputs, tuple):
-        return float(sum(np.sum(u * o) for u, o in zip(upstream, outputs, strict=True)))
-    return float(np.sum(upstream * outputs))
+        return float(np.sum(np.asarray(plus, dtype=np.float64) - minus))
+    if isinstance(plus, tuple):
+        return float(
+            sum(np.sum(u * (p - q)) for u, p, q in zip(upstream, plus, minus, strict=True))
+        )
+    return float(np.sum(upstream * (plus - minus)))
 
 
 def numerical_gradient(
@@ -61,12 +67,32 @@ def numerical_gradient(
     for index in np.ndindex(x.shape):
         original = x[index]
         x[index] = original + step
-        plus = _scalar(f(*values), upstream)
+        plus = f(*values)
         x[index] = original - step
-        minus = _scalar(f(*values), upstream)
+        minus = f(*values)
         x[index] = original
-        grad[index] = (plus - minus) / (2 * step)
+        grad[index] = _weighted_difference(plus, minus, upstream) / (2 * step)
     return grad
+
+
+def rounding_noise(f: Callable[..., Any], args: Sequence[Any], upstream: Any, step: float = STEP) -> float:
+    """How far one central difference can be off from rounding alone.
+
+    Each output is computed to a few ulps, ``~eps * |f(x)|``; the difference of two such values,
+    weighted by ``upstream`` and divided by ``2 step``, can be off by ``~eps * sum|upstream * f(x)|
+    / step``. The factor 16 covers the few operations of each output. Below this, a difference
+    between the analytic and the numeric gradient is noise, not a wrong derivative: it matters when
+    the true gradient is 0 or tiny, where the relative error compares noise with noise.
+    """
+    values = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    out = f(*values)
+    if upstream is None:
+        size = np.sum(np.abs(np.asarray(out, dtype=np.float64)))
+    elif isinstance(out, tuple):
+        size = sum(np.sum(np.abs(u * o)) for u, o in zip(upstream, out, strict=True))
+    else:
+        size = np.sum(np.abs(upstream * out))
+    return 16 * float(np.finfo(np.float64).eps) * float(size) / step
 
 
 @dataclass(frozen=True)
@@ -78,16 +104,25 @@ class GradCheck:
     numeric: Array
     error: float
     threshold: float
+    noise: float = 0.0
+
+    @property
+    def max_difference(self) -> float:
+        if self.analytic.shape != self.numeric.shape:
+            return float("inf")
+        return float(np.max(np.abs(self.analytic - self.numeric), initial=0.0))
 
     @property
     def ok(self) -> bool:
-        return self.error < self.threshold
+        """Relative error under the threshold, or a difference no larger than rounding noise."""
+        return bool(self.error < self.threshold or self.max_difference <= self.noise)
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "WRONG"
         return (
             f"{self.name}: relative error {self.error:.3g} "
-            f"({verdict}; threshold {self.threshold:.0e})\n"
+            f"({verdict}; threshold {self.threshold:.0e}; max difference "
+            f"{self.max_difference:.3g}, rounding noise {self.noise:.3g})\n"
             f"analytic:\n{self.analytic}\nnumeric:\n{self.numeric}"
         )
 
@@ -98,19 +133,27 @@ def check_gradients(
     analytic: Mapping[str, tuple[int, Array]],
     upstream: Any = None,
     threshold: float = THRESHOLD,
+    atol: Mapping[str, float] | None = None,
 ) -> list[GradCheck]:
     """Compare each analytic gradient with central differences.
 
     ``analytic`` maps a gradient's name (``"dW"``) to the index of its input in ``args`` and its
-    value. Returns one ``GradCheck`` each; ``assert_gradients`` raises on the first wrong one.
+    value. ``atol`` may give, per gradient, a difference that counts as rounding error of the
+    analytic side (a sum that cancels to 0 leaves ``~eps`` times what it summed). Returns one
+    ``GradCheck`` each; ``assert_gradients`` raises on the first wrong one.
     """
     checks = []
+    output_noise = rounding_noise(f, args, upstream)
     for name, (wrt, value) in analytic.items():
         numeric = numerical_gradient(f, args, wrt, upstream)
         value = np.asarray(value)
         # A gradient of the wrong shape is wrong, whatever broadcasting would make of it.
         error = relative_error(value, numeric) if value.shape == numeric.shape else np.inf
-        checks.append(GradCheck(name, value, numeric, error, threshold))
+        # Storing x + h rounds it by eps |x|, which moves a central difference by ~eps |x| f'':
+        # a floor of a few eps for inputs and second derivatives of order 1.
+        step_noise = 16 * float(np.finfo(np.float64).eps) * (1.0 + float(np.max(np.abs(args[wrt]), initial=0.0)))
+        noise = max(output_noise, step_noise, (atol or {}).get(name, 0.0))
+        checks.append(GradCheck(name, value, numeric, error, threshold, noise))
     return checks
 
 
@@ -120,8 +163,9 @@ def assert_gradients(
     analytic: Mapping[str, tuple[int, Array]],
     upstream: Any = None,
     threshold: float = THRESHOLD,
+    atol: Mapping[str, float] | None = None,
 ) -> None:
     """``check_gradients``, raising ``AssertionError`` with ``analytic:`` beside ``numeric:``."""
-    for check in check_gradients(f, args, analytic, upstream, threshold):
+    for check in check_gradients(f, args, analytic, upstream, threshold, atol):
         if not check.ok:
             raise AssertionError(f"gradient check failed for {check}")

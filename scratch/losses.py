@@ -26,6 +26,12 @@ def _clamped_log(P: Array) -> Array:
         return np.maximum(np.log(P), LOG_FLOOR)
 
 
+def _clamped_log1m(P: Array) -> Array:
+    """``log(1 - P)``, from ``log1p(-P)``: exact for small ``P``, where ``1 - P`` would round."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log1p(-P), LOG_FLOOR)
+
+
 def cost(loss: Array) -> Array:
     """``J = (1/m) * sum_j loss[0, j]``: the mean of the per-example losses ``(1, m)``.
 
@@ -72,7 +78,7 @@ def binary_cross_entropy(AL: Array, Y: Array) -> Array:
     ``AL, Y: (1, m) -> loss: (1, m)`` (several rows are independent binary labels, summed).
     ``log`` is clamped below at ``LOG_FLOOR``, as in torch, so ``AL`` of exactly 0 or 1 is finite.
     """
-    return -(Y * _clamped_log(AL) + (1 - Y) * _clamped_log(1 - AL)).sum(axis=0, keepdims=True)
+    return -(Y * _clamped_log(AL) + (1 - Y) * _clamped_log1m(AL)).sum(axis=0, keepdims=True)
 
 
 def binary_cross_entropy_backward(AL: Array, Y: Array) -> Array:

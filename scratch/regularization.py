@@ -15,7 +15,7 @@ def l2_penalty(weights: Iterable[Array], lambd: float, m: int) -> Array:
     ``weights``: the weight matrices ``W[l]`` (biases are not penalised); ``m``: the number of
     examples the cost averages over. Returns a 0-d float array.
     """
-    total = sum((np.sum(W * W) for W in weights), start=np.float64(0.0))
+    total = sum(np.sum(W * W) for W in weights)
     return np.asarray(lambd / (2 * m) * total)
 
 

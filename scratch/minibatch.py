@@ -1,0 +1,32 @@
+"""Shuffled mini-batches of the training set."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratch._types import Array
+
+
+def random_mini_batches(
+    X: Array, Y: Array, batch_size: int = 64, seed: int = 0
+) -> list[tuple[Array, Array]]:
+    """The columns of ``X: (n_0, m)`` and ``Y: (n_L, m)`` shuffled together, cut into batches.
+
+    Returns ``[(X_batch, Y_batch), ...]``: ``ceil(m / batch_size)`` batches of ``batch_size``
+    columns, the last one smaller when ``batch_size`` does not divide ``m``. Every example is in
+    exactly one batch. The order depends only on ``seed`` (and ``m``): the same seed gives the
+    same batches.
+    """
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+        raise ValueError(
+            f"random_mini_batches: X {X.shape} and Y {Y.shape} must be (n, m) with the same m"
+        )
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+    m = X.shape[1]
+    permutation = np.random.default_rng(seed).permutation(m)
+    X_shuffled, Y_shuffled = X[:, permutation], Y[:, permutation]
+    return [
+        (X_shuffled[:, k : k + batch_size], Y_shuffled[:, k : k + batch_size])
+        for k in range(0, m, batch_size)
+    ]

@@ -1,0 +1,353 @@
+"""The whole network: ``L`` layers, forward and backward, the cost, and prediction.
+
+Layers ``1 .. L-1`` are hidden: ``Z = W @ A_prev + b``, optionally batch-normalised, then the
+hidden activation, then optionally inverted dropout. Layer ``L`` is the output: softmax for ``C > 1``
+classes, sigmoid for one binary label. Shapes, column-major as everywhere in ``scratch``:
+``X: (n_0, m)``, ``W{l}: (n_l, n_{l-1})``, ``b{l}: (n_l, 1)``, ``AL, Y: (n_L, m)``.
+
+Parameters are a plain dict: ``"W1", "b1", ..., "WL", "bL"``. A batch-normed hidden layer ``l``
+has ``"gamma{l}", "beta{l}"`` (``(n_l, 1)``, trained) and **no** ``"b{l}"``: batch norm subtracts
+the mean of each row of ``Z``, which removes any constant added to that row, so ``b{l}`` would
+change nothing and its gradient would be exactly 0 (``beta{l}`` takes its place, as in the course).
+Such a layer also carries ``"running_mean{l}", "running_var{l}"`` (``(n_l, 1)``, not trained), the
+statistics that batch norm uses at prediction time (``training=False``).
+
+Gradients are a dict with a ``"d"`` in front of each trained parameter's name: ``"dW1", "db1",
+"dgamma1", "dbeta1", ...``. The convention is the "mean" one: the ``1/m`` enters once, in the
+loss's backward; every other step is the plain chain rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from scratch._types import Array, Generator
+from scratch.batchnorm import BatchNormCache, batchnorm_backward, batchnorm_forward
+from scratch.linear import (
+    ACTIVATIONS,
+    LayerCache,
+    layer_backward,
+    layer_forward,
+    linear_backward,
+    linear_forward,
+)
+from scratch.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_backward,
+    cost,
+    cross_entropy,
+    softmax_cross_entropy_backward,
+)
+from scratch.regularization import dropout_backward, dropout_forward, l2_penalty, l2_penalty_backward
+
+Parameters = dict[str, Array]
+Gradients = dict[str, Array]
+
+#: Initialisations: name -> the standard deviation of ``W{l}`` as a function of ``(n_prev, n_l)``.
+#: ``W{l} = std * standard normal``; every ``b{l}`` starts at 0.
+INITIALISATIONS = {
+    "zeros": lambda n_prev, n: 0.0,
+    # The course's "small random": breaks the symmetry, but the signal shrinks 100x per layer.
+    "small": lambda n_prev, n: 0.01,
+    # Glorot & Bengio (2010), normal form: Var(W) = 2 / (fan_in + fan_out) keeps the variance of
+    # both the forward signal and the backward gradient roughly constant (for tanh-like layers).
+    # (The course's lecture uses the fan-in-only variant sqrt(1 / n_prev).)
+    "xavier": lambda n_prev, n: float(np.sqrt(2.0 / (n_prev + n))),
+    # He et al. (2015): Var(W) = 2 / fan_in makes up for relu zeroing half of its inputs.
+    "he": lambda n_prev, n: float(np.sqrt(2.0 / n_prev)),
+}
+OUTPUTS = ("softmax", "sigmoid")
+#: Batch norm's ``eps`` (the same default as ``batchnorm_forward`` and torch).
+BN_EPS = 1e-5
+#: The weight of the newest mini-batch in the running statistics (torch's ``momentum=0.1``).
+BN_MOMENTUM = 0.1
+
+
+def init_parameters(
+    layer_dims: Sequence[int],
+    method: str = "he",
+    seed: int = 0,
+    batch_norm: bool = False,
+    dtype: type = np.float64,
+) -> Parameters:
+    """Parameters for layers of sizes ``layer_dims = [n_0, n_1, ..., n_L]`` (``n_0``: features).
+
+    ``W{l}: (n_l, n_{l-1})`` drawn as ``std * N(0, 1)`` with the ``std`` of ``method`` (see
+    ``INITIALISATIONS``), ``b{l} = 0: (n_l, 1)``. With ``batch_norm``, each hidden layer gets
+    ``gamma{l} = 1, beta{l} = 0, running_mean{l} = 0, running_var{l} = 1`` instead of ``b{l}``.
+    The same ``seed`` gives the same parameters.
+    """
+    if method not in INITIALISATIONS:
+        raise ValueError(f"unknown init method {method!r}; expected one of {sorted(INITIALISATIONS)}")
+    if len(layer_dims) < 2 or any(int(n) < 1 for n in layer_dims):
+        raise ValueError(
+            f"layer_dims must be at least [n_0, n_L], every size >= 1; got {list(layer_dims)}"
+        )
+    rng = np.random.default_rng(seed)
+    std = INITIALISATIONS[method]
+    L = len(layer_dims) - 1
+    parameters: Parameters = {}
+    for l in range(1, L + 1):
+        n_prev, n = int(layer_dims[l - 1]), int(layer_dims[l])
+        parameters[f"W{l}"] = (std(n_prev, n) * rng.standard_normal((n, n_prev))).astype(dtype)
+        if batch_norm and l < L:
+            parameters[f"gamma{l}"] = np.ones((n, 1), dtype)
+            parameters[f"beta{l}"] = np.zeros((n, 1), dtype)
+            parameters[f"running_mean{l}"] = np.zeros((n, 1), dtype)
+            parameters[f"running_var{l}"] = np.ones((n, 1), dtype)
+        else:
+            parameters[f"b{l}"] = np.zeros((n, 1), dtype)
+    return parameters
+
+
+def n_layers(parameters: Parameters) -> int:
+    """``L``, the number of weight matrices ``W1 .. WL``."""
+    L = 0
+    while f"W{L + 1}" in parameters:
+        L += 1
+    if L == 0:
+        raise ValueError("parameters have no 'W1'")
+    return L
+
+
+class Cache(NamedTuple):
+    """What ``backward_all`` needs from layer ``l``'s forward.
+
+    ``layer``: ``layer_forward``'s cache (``A_prev, W, b, Z, activation``). For a batch-normed
+    layer, ``layer.Z`` is the activation's input (batch norm's output), ``layer.b`` is the zero
+    bias that stands in for the missing ``b{l}``, ``Z_linear = W @ A_prev`` is batch norm's input
+    and ``batchnorm`` its cache. ``mask``: the dropout mask applied to ``A`` (``None``: no dropout).
+    """
+
+    layer: LayerCache
+    batchnorm: BatchNormCache | None = None
+    Z_linear: Array | None = None
+    mask: Array | None = None
+    keep_prob: float = 1.0
+
+
+def _batchnorm_inference(Z: Array, parameters: Parameters, l: int) -> Array:
+    """``gamma * (Z - running_mean) / sqrt(running_var + eps) + beta``: prediction-time batch
+    norm, with the statistics gathered in training instead of the batch's own. Only ever used
+    forward (prediction), so it has no backward."""
+    mean, var = parameters[f"running_mean{l}"], parameters[f"running_var{l}"]
+    Z_hat = (Z - mean) / np.sqrt(var + BN_EPS)
+    return parameters[f"gamma{l}"] * Z_hat + parameters[f"beta{l}"]
+
+
+def _dropout(
+    A: Array, keep_prob: float, rng: Generator | None, mask: Array | None
+) -> tuple[Array, Array]:
+    """Inverted dropout of a hidden layer's ``A``, with a drawn mask or the given one."""
+    if mask is None:
+        if rng is None:
+            raise ValueError("forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks")
+        return dropout_forward(A, keep_prob, rng)
+    if mask.shape != A.shape:
+        raise ValueError(f"forward_all: dropout mask {mask.shape} does not fit A {A.shape}")
+    # A * mask / keep_prob: inverted dropout is linear in A, so the product that dropout_backward
+    # computes is also the forward with a given mask.
+    return dropout_backward(A, mask, keep_prob), mask
+
+
+def forward_all(
+    X: Array,
+    parameters: Parameters,
+    hidden_activation: str = "relu",
+    output: str = "softmax",
+    keep_prob: float = 1.0,
+    rng: Generator | None = None,
+    batch_norm: bool = False,
+    masks: Sequence[Array] | None = None,
+    training: bool = True,
+) -> tuple[Array, list[Cache]]:
+    """``AL`` of the whole network for ``X: (n_0, m)``, and one ``Cache`` per layer.
+
+    Hidden layer ``l < L``: ``Z = W{l} @ A_prev + b{l}``; with ``batch_norm``,
+    ``Z~ = batchnorm(W{l} @ A_prev; gamma{l}, beta{l})`` instead; ``A = g(Z)`` for
+    ``g = hidden_activation``; then with ``keep_prob < 1`` inverted dropout ``A * mask / keep_prob``.
+    Output layer: ``AL = output(W{L} @ A_prev + b{L})``, ``AL: (n_L, m)``.
+
+    Dropout masks are drawn from ``rng`` unless ``masks`` (one boolean ``(n_l, m)`` array per
+    hidden layer) are given, which tests use to give two implementations the same masks.
+    ``training=False`` is prediction: no dropout, and batch norm uses the running statistics.
+    """
+    if output not in OUTPUTS:
+        raise ValueError(f"unknown output {output!r}; expected one of {OUTPUTS}")
+    if hidden_activation not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown hidden_activation {hidden_activation!r}; expected one of {sorted(ACTIVATIONS)}"
+        )
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
+    L = n_layers(parameters)
+    if batch_norm and L > 1 and "gamma1" not in parameters:
+        raise ValueError("forward_all: batch_norm=True but the parameters have no 'gamma1'")
+    if not batch_norm and L > 1 and "b1" not in parameters:
+        raise ValueError("forward_all: the parameters are batch-normed (no 'b1'): pass batch_norm=True")
+    if masks is not None and len(masks) != L - 1:
+        raise ValueError(f"forward_all: {len(masks)} dropout masks for {L - 1} hidden layers")
+    dropout = training and keep_prob < 1
+    g = ACTIVATIONS[hidden_activation][0]
+    caches: list[Cache] = []
+    A = X
+    for l in range(1, L):
+        W = parameters[f"W{l}"]
+        if batch_norm:
+            b = np.zeros((W.shape[0], 1), W.dtype)  # b{l} is absent: batch norm would cancel it
+            Z_linear = linear_forward(A, W, b)
+            if training:
+                Z, bn = batchnorm_forward(
+                    Z_linear, parameters[f"gamma{l}"], parameters[f"beta{l}"], BN_EPS
+                )
+            else:
+                Z, bn = _batchnorm_inference(Z_linear, parameters, l), None
+            cache = Cache(LayerCache(A, W, b, Z, hidden_activation), bn, Z_linear)
+            A = g(Z)
+        else:
+            A, layer = layer_forward(A, W, parameters[f"b{l}"], hidden_activation)
+            cache = Cache(layer)
+        if dropout:
+            A, mask = _dropout(A, keep_prob, rng, None if masks is None else masks[l - 1])
+            cache = cache._replace(mask=mask, keep_prob=keep_prob)
+        caches.append(cache)
+    AL, layer = layer_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output)
+    caches.append(Cache(layer))
+    return AL, caches
+
+
+def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.0) -> Gradients:
+    """The gradients of ``compute_cost(AL, Y, parameters, lambd)`` with respect to every trained
+    parameter: ``"dW{l}", "db{l}"`` (or ``"dgamma{l}", "dbeta{l}"`` for a batch-normed layer).
+
+    ``AL, Y: (n_L, m)``; each gradient has its parameter's shape.
+    Output layer: softmax gives ``dZL = (AL - Y) / m`` (fused with the cross-entropy); sigmoid goes
+    through the binary cross-entropy's ``dAL`` and then the sigmoid. Then, from layer ``L-1`` down:
+    dropout's backward (same mask), the activation's, batch norm's, and ``linear_backward``.
+    L2 adds ``(lambd / m) W{l}`` to each ``dW{l}`` (never to ``db``, ``dgamma``, ``dbeta``).
+    """
+    if AL.shape != Y.shape:
+        raise ValueError(f"backward_all: AL {AL.shape} and Y {Y.shape} differ")
+    m = Y.shape[1]
+    L = len(caches)
+    grads: Gradients = {}
+    out = caches[-1].layer
+    if out.activation == "softmax":
+        dZL = softmax_cross_entropy_backward(AL, Y)
+        dA_prev, dW, db = linear_backward(dZL, out.A_prev, out.W)
+    else:
+        dA_prev, dW, db = layer_backward(binary_cross_entropy_backward(AL, Y), out)
+    grads[f"dW{L}"], grads[f"db{L}"] = dW, db
+    for l in range(L - 1, 0, -1):
+        cache = caches[l - 1]
+        dA = dA_prev
+        if cache.mask is not None:
+            dA = dropout_backward(dA, cache.mask, cache.keep_prob)
+        if cache.batchnorm is None:
+            dA_prev, dW, db = layer_backward(dA, cache.layer)
+            grads[f"db{l}"] = db
+        else:
+            dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
+            dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = batchnorm_backward(dZ, cache.batchnorm)
+            # linear_backward's db (the gradient of the absent b{l}) is dropped.
+            dA_prev, dW, _ = linear_backward(dZ, cache.layer.A_prev, cache.layer.W)
+        grads[f"dW{l}"] = dW
+    if lambd:
+        for l in range(1, L + 1):
+            W = caches[l - 1].layer.W
+            grads[f"dW{l}"] = grads[f"dW{l}"] + l2_penalty_backward(W, lambd, m)
+    return grads
+
+
+def compute_cost(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0) -> Array:
+    """``J = (1/m) sum_j loss_j + lambd / (2 m) sum_l ||W{l}||_F**2``, a 0-d array.
+
+    ``loss`` is the cross-entropy for ``C > 1`` rows (softmax output) and the binary cross-entropy
+    for one row (sigmoid output). ``AL, Y: (n_L, m)``.
+    """
+    if AL.shape != Y.shape:
+        raise ValueError(f"compute_cost: AL {AL.shape} and Y {Y.shape} differ")
+    loss = binary_cross_entropy(AL, Y) if AL.shape[0] == 1 else cross_entropy(AL, Y)
+    J = cost(loss)
+    if lambd:
+        weights = [parameters[f"W{l}"] for l in range(1, n_layers(parameters) + 1)]
+        J = J + l2_penalty(weights, lambd, Y.shape[1])
+    return np.asarray(J)
+
+
+def update_batchnorm_statistics(
+    parameters: Parameters, caches: Sequence[Cache], momentum: float = BN_MOMENTUM
+) -> Parameters:
+    """Move the running statistics towards the last mini-batch's, for prediction time.
+
+    ``running_mean = (1 - momentum) running_mean + momentum * mean_j(Z_linear)``, and the same for
+    ``running_var`` with the batch's (biased) variance: an exponentially weighted average over the
+    mini-batches, as the course describes. Returns new parameters; the given dict is not changed.
+    """
+    updated = dict(parameters)
+    for l, cache in enumerate(caches, start=1):
+        if cache.Z_linear is None:
+            continue
+        mean = cache.Z_linear.mean(axis=1, keepdims=True)
+        var = cache.Z_linear.var(axis=1, keepdims=True)
+        for key, value in ((f"running_mean{l}", mean), (f"running_var{l}", var)):
+            updated[key] = (1 - momentum) * parameters[key] + momentum * value
+    return updated
+
+
+def update_parameters(parameters: Parameters, grads: Gradients, learning_rate: float) -> Parameters:
+    """One step of gradient descent: ``p = p - learning_rate * dp`` for each gradient ``dp``.
+
+    Returns new parameters; the given dict and its arrays are not changed. Parameters without a
+    gradient (batch norm's running statistics) are carried over as they are.
+    """
+    updated = dict(parameters)
+    for key, grad in grads.items():
+        updated[key[1:]] = parameters[key[1:]] - learning_rate * grad
+    return updated
+
+
+def predict(
+    X: Array,
+    parameters: Parameters,
+    hidden_activation: str = "relu",
+    output: str | None = None,
+    batch_norm: bool | None = None,
+) -> Array:
+    """Predicted labels ``(m,)``: the class index of the largest softmax output, or ``AL > 0.5``
+    (0 or 1) for a sigmoid output.
+
+    Prediction mode: no dropout, and batch norm with the running statistics. ``output`` defaults
+    to sigmoid when the last layer has one unit, else softmax; ``batch_norm`` defaults to whether
+    the parameters have ``gamma1``.
+    """
+    if output is None:
+        output = "sigmoid" if parameters[f"W{n_layers(parameters)}"].shape[0] == 1 else "softmax"
+    if batch_norm is None:
+        batch_norm = "gamma1" in parameters
+    AL, _ = forward_all(
+        X, parameters, hidden_activation, output, batch_norm=batch_norm, training=False
+    )
+    return labels(AL)
+
+
+def labels(AL: Array) -> Array:
+    """``AL: (n_L, m) -> (m,)`` integer labels: ``argmax`` over the rows, or ``AL > 0.5`` for one
+    row."""
+    if AL.shape[0] == 1:
+        return (AL[0] > 0.5).astype(np.int64)
+    return np.argmax(AL, axis=0)
+
+
+def accuracy(predictions: Array, Y: Array) -> float:
+    """The fraction of examples whose predicted label is right.
+
+    ``predictions: (m,)`` integer labels; ``Y``: one-hot ``(C, m)``, 0/1 ``(1, m)``, or labels ``(m,)``.
+    """
+    truth = Y if Y.ndim == 1 else labels(Y)
+    if truth.shape != predictions.shape:
+        raise ValueError(f"accuracy: predictions {predictions.shape} and labels {truth.shape} differ")
+    return float(np.mean(predictions == truth))

@@ -1,0 +1,195 @@
+"""Optimizers (gradient descent, momentum, RMSprop, Adam) and learning-rate schedules.
+
+An optimizer turns the gradients ``grads = {"dW1": ..., "db1": ...}`` into new parameters
+``{"W1": ..., "b1": ...}``: ``p = p - learning_rate * direction(dp)``. Its ``state`` is a plain
+dict of arrays (``"v_dW1"``, ``"s_dW1"``, ``"t"``), so it can be saved with ``np.savez`` and put
+back with ``load_state_dict``. The state is the optimizer's own and is updated in place; the
+parameters belong to the caller and are never changed in place: ``step`` returns new ones.
+
+Names as in the course: ``v`` is the moving average of the gradients (momentum, Adam's first
+moment), ``s`` the moving average of their squares (RMSprop, Adam's second moment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from scratch._types import Array
+
+Parameters = dict[str, Array]
+Gradients = Mapping[str, Array]
+#: A learning-rate schedule: ``(learning_rate0, epoch) -> learning rate of that epoch``.
+Schedule = Callable[[float, int], float]
+
+
+class Optimizer:
+    """Gradient descent: ``p = p - learning_rate * dp``. The other optimizers change the
+    direction ``dp`` into something better; the step is the same."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Array] = {"t": np.array(0)}
+
+    def step(self, parameters: Parameters, grads: Gradients, learning_rate: float) -> Parameters:
+        """New parameters after one update with every gradient in ``grads``.
+
+        ``grads["dW1"]`` updates ``parameters["W1"]`` (same shape); parameters without a gradient
+        are carried over unchanged. ``state["t"]`` counts the steps.
+        """
+        self.state["t"] = np.array(int(self.state["t"]) + 1)
+        updated = dict(parameters)
+        for key, grad in grads.items():
+            name = key.removeprefix("d")
+            if name == key or name not in parameters:
+                raise ValueError(f"gradient {key!r} has no parameter {name!r}")
+            updated[name] = parameters[name] - learning_rate * self.direction(key, grad)
+        return updated
+
+    def direction(self, key: str, grad: Array) -> Array:
+        """The direction of the step for gradient ``key``: here the gradient itself."""
+        return grad
+
+    def _average(self, name: str, value: Array, beta: float) -> Array:
+        """``state[name] = beta * state[name] + (1 - beta) * value``, in place (0 at first)."""
+        average = self.state.setdefault(name, np.zeros_like(value))
+        average *= beta
+        average += (1 - beta) * value
+        return average
+
+    def state_dict(self) -> dict[str, Array]:
+        """A copy of the state: a plain dict of arrays."""
+        return {key: value.copy() for key, value in self.state.items()}
+
+    def load_state_dict(self, state: Mapping[str, Array]) -> None:
+        """Continue from a saved state (copied, so the saved arrays stay as they are)."""
+        self.state = {key: np.array(value, copy=True) for key, value in state.items()}
+
+
+GradientDescent = Optimizer
+
+
+class Momentum(Optimizer):
+    """Momentum, the course's moving-average form:
+
+    ``v = beta * v + (1 - beta) * dp``,  ``p = p - learning_rate * v``.
+
+    (torch's ``SGD(momentum=mu)`` keeps ``v = mu * v + dp`` instead, without ``1 - beta``: the same
+    direction, ``1 / (1 - beta)`` times longer once the average has settled.)
+    """
+
+    def __init__(self, beta: float = 0.9) -> None:
+        super().__init__()
+        self.beta = beta
+
+    def direction(self, key: str, grad: Array) -> Array:
+        return self._average(f"v_{key}", grad, self.beta)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: ``s = beta * s + (1 - beta) * dp**2``,  ``p = p - learning_rate * dp / (sqrt(s) + eps)``.
+
+    ``epsilon`` is added outside the square root, as in the course and in torch's RMSprop.
+    """
+
+    def __init__(self, beta: float = 0.999, epsilon: float = 1e-8) -> None:
+        super().__init__()
+        self.beta = beta
+        self.epsilon = epsilon
+
+    def direction(self, key: str, grad: Array) -> Array:
+        s = self._average(f"s_{key}", grad * grad, self.beta)
+        return grad / (np.sqrt(s) + self.epsilon)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), with bias correction. With ``t`` the number of steps so far:
+
+    ``v = beta1 * v + (1 - beta1) * dp``            (moving average of the gradients)
+    ``s = beta2 * s + (1 - beta2) * dp**2``         (moving average of their squares)
+    ``v_hat = v / (1 - beta1**t)``, ``s_hat = s / (1 - beta2**t)``   (bias correction)
+    ``p = p - learning_rate * v_hat / (sqrt(s_hat) + eps)``.
+    """
+
+    def __init__(self, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
+        super().__init__()
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+
+    def direction(self, key: str, grad: Array) -> Array:
+        t = int(self.state["t"])
+        v = self._average(f"v_{key}", grad, self.beta1)
+        s = self._average(f"s_{key}", grad * grad, self.beta2)
+        # Bias correction: v and s start at 0, so after t steps they are (1 - beta**t) times the
+        # average they estimate (for a constant gradient); dividing undoes that shrinkage.
+        v_hat = v / (1 - self.beta1**t)
+        s_hat = s / (1 - self.beta2**t)
+        return v_hat / (np.sqrt(s_hat) + self.epsilon)
+
+
+OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
+
+
+def make_optimizer(
+    name: str,
+    beta: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+) -> Optimizer:
+    """The optimizer called ``name``, in the course's notation: ``beta`` is momentum's average,
+    ``beta1`` Adam's first moment, ``beta2`` the average of the squares (RMSprop's and Adam's)."""
+    if name == "gd":
+        return GradientDescent()
+    if name == "momentum":
+        return Momentum(beta)
+    if name == "rmsprop":
+        return RMSprop(beta2, epsilon)
+    if name == "adam":
+        return Adam(beta1, beta2, epsilon)
+    raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
+
+
+# --- Learning-rate schedules: (learning_rate0, epoch) -> learning rate, epochs counted from 0 ---
+
+
+@dataclass(frozen=True)
+class InverseTimeDecay:
+    """``learning_rate = learning_rate0 / (1 + decay_rate * epoch)``."""
+
+    decay_rate: float = 1.0
+
+    def __call__(self, learning_rate0: float, epoch: int) -> float:
+        return learning_rate0 / (1 + self.decay_rate * epoch)
+
+
+@dataclass(frozen=True)
+class ExponentialDecay:
+    """``learning_rate = learning_rate0 * decay_rate**epoch`` (torch's ``ExponentialLR``)."""
+
+    decay_rate: float = 0.95
+
+    def __call__(self, learning_rate0: float, epoch: int) -> float:
+        return learning_rate0 * self.decay_rate**epoch
+
+
+@dataclass(frozen=True)
+class StepDecay:
+    """The course's ``schedule_lr_decay``: inverse-time decay that changes only every
+    ``time_interval`` epochs,
+    ``learning_rate = learning_rate0 / (1 + decay_rate * floor(epoch / time_interval))``.
+
+    (torch's ``StepLR`` multiplies by ``gamma`` every ``step_size`` epochs instead.)
+    """
+
+    decay_rate: float = 1.0
+    time_interval: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.time_interval < 1:
+            raise ValueError(f"time_interval must be >= 1, got {self.time_interval!r}")
+
+    def __call__(self, learning_rate0: float, epoch: int) -> float:
+        return learning_rate0 / (1 + self.decay_rate * (epoch // self.time_interval))
