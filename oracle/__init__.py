@@ -62,6 +62,7 @@ __all__ = [
     "sigmoid_backward",
     "softmax",
     "softmax_backward",
+    "softmax_cross_entropy_backward",
     "tanh",
     "tanh_backward",
 ]

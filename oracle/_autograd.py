@@ -19,8 +19,10 @@ Array = npt.NDArray[Any]
 TorchFn = Callable[..., torch.Tensor]
 
 
-def to_torch(x: Any, *, requires_grad: bool = False, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """A copy of ``x`` as a tensor of the same dtype (or ``dtype``), detached from ``x``'s memory."""
+def to_torch(
+    x: Any, *, requires_grad: bool = False, dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """A copy of ``x`` as a tensor of its dtype (or ``dtype``), detached from ``x``'s memory."""
     t = torch.tensor(np.array(x, copy=True))
     if dtype is not None:
         t = t.to(dtype)

@@ -54,9 +54,13 @@ class Mismatch:
         a = np.asarray(self.actual, dtype=np.float64)
         b = np.asarray(self.expected, dtype=np.float64)
         with np.errstate(invalid="ignore"):
-            tiny = np.finfo(self.expected.dtype if np.issubdtype(self.expected.dtype, np.floating) else np.float64).tiny
+            tiny = np.finfo(
+                self.expected.dtype
+                if np.issubdtype(self.expected.dtype, np.floating)
+                else np.float64
+            ).tiny
             ok = np.abs(a - b) <= self.tol * (np.abs(b) + self.scale) + tiny
-            ok |= (a == b)  # equal infinities
+            ok |= a == b  # equal infinities
         return np.asarray(~ok)
 
     def __str__(self) -> str:
@@ -67,18 +71,30 @@ class Mismatch:
         bad = self.bad()
         with np.errstate(invalid="ignore"):
             diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
-        worst = np.unravel_index(int(np.nanargmax(np.where(bad, np.nan_to_num(diff, nan=np.inf), -1))), a.shape) if a.ndim else ()
+        worst = (
+            np.unravel_index(
+                int(np.nanargmax(np.where(bad, np.nan_to_num(diff, nan=np.inf), -1))), a.shape
+            )
+            if a.ndim
+            else ()
+        )
         rel = diff / (np.abs(b) + self.scale) if self.scale or np.all(b != 0) else diff
         return (
             f"{head} at {int(bad.sum())} of {bad.size} elements (shape {a.shape}).\n"
-            f"  worst at index {tuple(int(i) for i in worst)}: got {a[worst]!r}, expected {b[worst]!r}\n"
+            f"  worst at index {tuple(int(i) for i in worst)}: "
+            f"got {a[worst]!r}, expected {b[worst]!r}\n"
             f"  max abs error {np.nanmax(diff):.3g}, max relative error {np.nanmax(rel):.3g}, "
             f"tolerance {self.tol:.3g} (dtype {b.dtype})"
         )
 
 
 def compare(
-    function: str, output: str, actual: Array, expected: Array, terms: int = 1, scale: float | None = None
+    function: str,
+    output: str,
+    actual: Array,
+    expected: Array,
+    terms: int = 1,
+    scale: float | None = None,
 ) -> Mismatch | None:
     """``None`` when ``actual`` matches ``expected`` within the tolerance, else the ``Mismatch``."""
     b = np.asarray(expected)
@@ -93,7 +109,12 @@ def compare(
 
 
 def assert_close(
-    function: str, output: str, actual: Array, expected: Array, terms: int = 1, scale: float | None = None
+    function: str,
+    output: str,
+    actual: Array,
+    expected: Array,
+    terms: int = 1,
+    scale: float | None = None,
 ) -> None:
     """Raise ``AssertionError`` explaining the difference when ``actual`` is not ``expected``."""
     found = compare(function, output, actual, expected, terms, scale)

@@ -108,7 +108,5 @@ def batchnorm_reference(
     Z: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float = 1e-5
 ) -> torch.Tensor:
     """torch's own ``F.batch_norm`` in training mode, for ``m >= 2``, transposed to columns."""
-    out = F.batch_norm(
-        Z.T, None, None, weight=gamma[:, 0], bias=beta[:, 0], training=True, eps=eps
-    )
+    out = F.batch_norm(Z.T, None, None, weight=gamma[:, 0], bias=beta[:, 0], training=True, eps=eps)
     return out.T

@@ -56,7 +56,7 @@ def numerical_gradient(
     upstream: Any = None,
     step: float = STEP,
 ) -> Array:
-    """Central differences of ``sum(upstream * f(*args))`` with respect to ``args[wrt]``, in float64.
+    """Central differences of ``sum(upstream * f(*args))`` w.r.t. ``args[wrt]``, in float64.
 
     ``f`` returns an array, a tuple of arrays (then ``upstream`` is a tuple too), or a scalar cost
     (then ``upstream`` is ``None``). Other arguments are passed through unchanged.
@@ -75,7 +75,9 @@ def numerical_gradient(
     return grad
 
 
-def rounding_noise(f: Callable[..., Any], args: Sequence[Any], upstream: Any, step: float = STEP) -> float:
+def rounding_noise(
+    f: Callable[..., Any], args: Sequence[Any], upstream: Any, step: float = STEP
+) -> float:
     """How far one central difference can be off from rounding alone.
 
     Each output is computed to a few ulps, ``~eps * |f(x)|``; the difference of two such values,
@@ -151,7 +153,11 @@ def check_gradients(
         error = relative_error(value, numeric) if value.shape == numeric.shape else np.inf
         # Storing x + h rounds it by eps |x|, which moves a central difference by ~eps |x| f'':
         # a floor of a few eps for inputs and second derivatives of order 1.
-        step_noise = 16 * float(np.finfo(np.float64).eps) * (1.0 + float(np.max(np.abs(args[wrt]), initial=0.0)))
+        step_noise = (
+            16
+            * float(np.finfo(np.float64).eps)
+            * (1.0 + float(np.max(np.abs(args[wrt]), initial=0.0)))
+        )
         noise = max(output_noise, step_noise, (atol or {}).get(name, 0.0))
         checks.append(GradCheck(name, value, numeric, error, threshold, noise))
     return checks

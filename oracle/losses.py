@@ -45,5 +45,3 @@ def mse(AL: Array, Y: Array) -> Array:
 
 def mse_backward(AL: Array, Y: Array) -> Array:
     return vjp(lambda AL, Y: T.cost(T.mse(AL, Y)), [AL, Y], [0])[0]
-
-

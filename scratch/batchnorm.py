@@ -36,7 +36,8 @@ def batchnorm_forward(
 def batchnorm_backward(dZ_out: Array, cache: BatchNormCache) -> tuple[Array, Array, Array]:
     """The gradients of ``batchnorm_forward``.
 
-    ``dbeta = sum_j dZ_out``, ``dgamma = sum_j dZ_out * Z_hat``, and with ``dZ_hat = gamma * dZ_out``
+    ``dbeta = sum_j dZ_out``, ``dgamma = sum_j dZ_out * Z_hat``, and with
+    ``dZ_hat = gamma * dZ_out``,
     ``dZ = inv_std / m * (m dZ_hat - sum_j dZ_hat - Z_hat * sum_j dZ_hat * Z_hat)``.
 
     ``dZ_out: (n, m) -> dZ: (n, m), dgamma: (n, 1), dbeta: (n, 1)``.

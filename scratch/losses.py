@@ -37,7 +37,7 @@ def cost(loss: Array) -> Array:
 
     Returns a 0-d float array of the loss's dtype.
     """
-    return np.mean(loss)
+    return np.asarray(np.mean(loss))
 
 
 def cross_entropy(AL: Array, Y: Array) -> Array:

@@ -1,8 +1,8 @@
 """The whole network: ``L`` layers, forward and backward, the cost, and prediction.
 
 Layers ``1 .. L-1`` are hidden: ``Z = W @ A_prev + b``, optionally batch-normalised, then the
-hidden activation, then optionally inverted dropout. Layer ``L`` is the output: softmax for ``C > 1``
-classes, sigmoid for one binary label. Shapes, column-major as everywhere in ``scratch``:
+hidden activation, then optionally inverted dropout. Layer ``L`` is the output: softmax for
+``C > 1`` classes, sigmoid for one binary label. Shapes, column-major as everywhere in ``scratch``:
 ``X: (n_0, m)``, ``W{l}: (n_l, n_{l-1})``, ``b{l}: (n_l, 1)``, ``AL, Y: (n_L, m)``.
 
 Parameters are a plain dict: ``"W1", "b1", ..., "WL", "bL"``. A batch-normed hidden layer ``l``
@@ -19,7 +19,7 @@ loss's backward; every other step is the plain chain rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -41,14 +41,19 @@ from scratch.losses import (
     cross_entropy,
     softmax_cross_entropy_backward,
 )
-from scratch.regularization import dropout_backward, dropout_forward, l2_penalty, l2_penalty_backward
+from scratch.regularization import (
+    dropout_backward,
+    dropout_forward,
+    l2_penalty,
+    l2_penalty_backward,
+)
 
 Parameters = dict[str, Array]
 Gradients = dict[str, Array]
 
 #: Initialisations: name -> the standard deviation of ``W{l}`` as a function of ``(n_prev, n_l)``.
 #: ``W{l} = std * standard normal``; every ``b{l}`` starts at 0.
-INITIALISATIONS = {
+INITIALISATIONS: dict[str, Callable[[int, int], float]] = {
     "zeros": lambda n_prev, n: 0.0,
     # The course's "small random": breaks the symmetry, but the signal shrinks 100x per layer.
     "small": lambda n_prev, n: 0.01,
@@ -81,7 +86,9 @@ def init_parameters(
     The same ``seed`` gives the same parameters.
     """
     if method not in INITIALISATIONS:
-        raise ValueError(f"unknown init method {method!r}; expected one of {sorted(INITIALISATIONS)}")
+        raise ValueError(
+            f"unknown init method {method!r}; expected one of {sorted(INITIALISATIONS)}"
+        )
     if len(layer_dims) < 2 or any(int(n) < 1 for n in layer_dims):
         raise ValueError(
             f"layer_dims must be at least [n_0, n_L], every size >= 1; got {list(layer_dims)}"
@@ -90,16 +97,16 @@ def init_parameters(
     std = INITIALISATIONS[method]
     L = len(layer_dims) - 1
     parameters: Parameters = {}
-    for l in range(1, L + 1):
-        n_prev, n = int(layer_dims[l - 1]), int(layer_dims[l])
-        parameters[f"W{l}"] = (std(n_prev, n) * rng.standard_normal((n, n_prev))).astype(dtype)
-        if batch_norm and l < L:
-            parameters[f"gamma{l}"] = np.ones((n, 1), dtype)
-            parameters[f"beta{l}"] = np.zeros((n, 1), dtype)
-            parameters[f"running_mean{l}"] = np.zeros((n, 1), dtype)
-            parameters[f"running_var{l}"] = np.ones((n, 1), dtype)
+    for layer in range(1, L + 1):
+        n_prev, n = int(layer_dims[layer - 1]), int(layer_dims[layer])
+        parameters[f"W{layer}"] = (std(n_prev, n) * rng.standard_normal((n, n_prev))).astype(dtype)
+        if batch_norm and layer < L:
+            parameters[f"gamma{layer}"] = np.ones((n, 1), dtype)
+            parameters[f"beta{layer}"] = np.zeros((n, 1), dtype)
+            parameters[f"running_mean{layer}"] = np.zeros((n, 1), dtype)
+            parameters[f"running_var{layer}"] = np.ones((n, 1), dtype)
         else:
-            parameters[f"b{l}"] = np.zeros((n, 1), dtype)
+            parameters[f"b{layer}"] = np.zeros((n, 1), dtype)
     return parameters
 
 
@@ -129,13 +136,13 @@ class Cache(NamedTuple):
     keep_prob: float = 1.0
 
 
-def _batchnorm_inference(Z: Array, parameters: Parameters, l: int) -> Array:
+def _batchnorm_inference(Z: Array, parameters: Parameters, layer: int) -> Array:
     """``gamma * (Z - running_mean) / sqrt(running_var + eps) + beta``: prediction-time batch
     norm, with the statistics gathered in training instead of the batch's own. Only ever used
     forward (prediction), so it has no backward."""
-    mean, var = parameters[f"running_mean{l}"], parameters[f"running_var{l}"]
+    mean, var = parameters[f"running_mean{layer}"], parameters[f"running_var{layer}"]
     Z_hat = (Z - mean) / np.sqrt(var + BN_EPS)
-    return parameters[f"gamma{l}"] * Z_hat + parameters[f"beta{l}"]
+    return parameters[f"gamma{layer}"] * Z_hat + parameters[f"beta{layer}"]
 
 
 def _dropout(
@@ -144,7 +151,9 @@ def _dropout(
     """Inverted dropout of a hidden layer's ``A``, with a drawn mask or the given one."""
     if mask is None:
         if rng is None:
-            raise ValueError("forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks")
+            raise ValueError(
+                "forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks"
+            )
         return dropout_forward(A, keep_prob, rng)
     if mask.shape != A.shape:
         raise ValueError(f"forward_all: dropout mask {mask.shape} does not fit A {A.shape}")
@@ -168,7 +177,8 @@ def forward_all(
 
     Hidden layer ``l < L``: ``Z = W{l} @ A_prev + b{l}``; with ``batch_norm``,
     ``Z~ = batchnorm(W{l} @ A_prev; gamma{l}, beta{l})`` instead; ``A = g(Z)`` for
-    ``g = hidden_activation``; then with ``keep_prob < 1`` inverted dropout ``A * mask / keep_prob``.
+    ``g = hidden_activation``; then, with ``keep_prob < 1``, inverted dropout
+    ``A = A * mask / keep_prob``.
     Output layer: ``AL = output(W{L} @ A_prev + b{L})``, ``AL: (n_L, m)``.
 
     Dropout masks are drawn from ``rng`` unless ``masks`` (one boolean ``(n_l, m)`` array per
@@ -179,7 +189,8 @@ def forward_all(
         raise ValueError(f"unknown output {output!r}; expected one of {OUTPUTS}")
     if hidden_activation not in ACTIVATIONS:
         raise ValueError(
-            f"unknown hidden_activation {hidden_activation!r}; expected one of {sorted(ACTIVATIONS)}"
+            f"unknown hidden_activation {hidden_activation!r}; "
+            f"expected one of {sorted(ACTIVATIONS)}"
         )
     if not 0 < keep_prob <= 1:
         raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
@@ -187,35 +198,37 @@ def forward_all(
     if batch_norm and L > 1 and "gamma1" not in parameters:
         raise ValueError("forward_all: batch_norm=True but the parameters have no 'gamma1'")
     if not batch_norm and L > 1 and "b1" not in parameters:
-        raise ValueError("forward_all: the parameters are batch-normed (no 'b1'): pass batch_norm=True")
+        raise ValueError(
+            "forward_all: the parameters are batch-normed (no 'b1'): pass batch_norm=True"
+        )
     if masks is not None and len(masks) != L - 1:
         raise ValueError(f"forward_all: {len(masks)} dropout masks for {L - 1} hidden layers")
     dropout = training and keep_prob < 1
     g = ACTIVATIONS[hidden_activation][0]
     caches: list[Cache] = []
     A = X
-    for l in range(1, L):
-        W = parameters[f"W{l}"]
+    for layer in range(1, L):
+        W = parameters[f"W{layer}"]
         if batch_norm:
             b = np.zeros((W.shape[0], 1), W.dtype)  # b{l} is absent: batch norm would cancel it
             Z_linear = linear_forward(A, W, b)
             if training:
                 Z, bn = batchnorm_forward(
-                    Z_linear, parameters[f"gamma{l}"], parameters[f"beta{l}"], BN_EPS
+                    Z_linear, parameters[f"gamma{layer}"], parameters[f"beta{layer}"], BN_EPS
                 )
             else:
-                Z, bn = _batchnorm_inference(Z_linear, parameters, l), None
+                Z, bn = _batchnorm_inference(Z_linear, parameters, layer), None
             cache = Cache(LayerCache(A, W, b, Z, hidden_activation), bn, Z_linear)
             A = g(Z)
         else:
-            A, layer = layer_forward(A, W, parameters[f"b{l}"], hidden_activation)
-            cache = Cache(layer)
+            A, layer_cache = layer_forward(A, W, parameters[f"b{layer}"], hidden_activation)
+            cache = Cache(layer_cache)
         if dropout:
-            A, mask = _dropout(A, keep_prob, rng, None if masks is None else masks[l - 1])
+            A, mask = _dropout(A, keep_prob, rng, None if masks is None else masks[layer - 1])
             cache = cache._replace(mask=mask, keep_prob=keep_prob)
         caches.append(cache)
-    AL, layer = layer_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output)
-    caches.append(Cache(layer))
+    AL, layer_cache = layer_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output)
+    caches.append(Cache(layer_cache))
     return AL, caches
 
 
@@ -241,24 +254,26 @@ def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.
     else:
         dA_prev, dW, db = layer_backward(binary_cross_entropy_backward(AL, Y), out)
     grads[f"dW{L}"], grads[f"db{L}"] = dW, db
-    for l in range(L - 1, 0, -1):
-        cache = caches[l - 1]
+    for layer in range(L - 1, 0, -1):
+        cache = caches[layer - 1]
         dA = dA_prev
         if cache.mask is not None:
             dA = dropout_backward(dA, cache.mask, cache.keep_prob)
         if cache.batchnorm is None:
             dA_prev, dW, db = layer_backward(dA, cache.layer)
-            grads[f"db{l}"] = db
+            grads[f"db{layer}"] = db
         else:
             dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
-            dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = batchnorm_backward(dZ, cache.batchnorm)
+            dZ, grads[f"dgamma{layer}"], grads[f"dbeta{layer}"] = batchnorm_backward(
+                dZ, cache.batchnorm
+            )
             # linear_backward's db (the gradient of the absent b{l}) is dropped.
             dA_prev, dW, _ = linear_backward(dZ, cache.layer.A_prev, cache.layer.W)
-        grads[f"dW{l}"] = dW
+        grads[f"dW{layer}"] = dW
     if lambd:
-        for l in range(1, L + 1):
-            W = caches[l - 1].layer.W
-            grads[f"dW{l}"] = grads[f"dW{l}"] + l2_penalty_backward(W, lambd, m)
+        for layer in range(1, L + 1):
+            W = caches[layer - 1].layer.W
+            grads[f"dW{layer}"] = grads[f"dW{layer}"] + l2_penalty_backward(W, lambd, m)
     return grads
 
 
@@ -273,7 +288,7 @@ def compute_cost(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0
     loss = binary_cross_entropy(AL, Y) if AL.shape[0] == 1 else cross_entropy(AL, Y)
     J = cost(loss)
     if lambd:
-        weights = [parameters[f"W{l}"] for l in range(1, n_layers(parameters) + 1)]
+        weights = [parameters[f"W{layer}"] for layer in range(1, n_layers(parameters) + 1)]
         J = J + l2_penalty(weights, lambd, Y.shape[1])
     return np.asarray(J)
 
@@ -288,12 +303,12 @@ def update_batchnorm_statistics(
     mini-batches, as the course describes. Returns new parameters; the given dict is not changed.
     """
     updated = dict(parameters)
-    for l, cache in enumerate(caches, start=1):
+    for layer, cache in enumerate(caches, start=1):
         if cache.Z_linear is None:
             continue
         mean = cache.Z_linear.mean(axis=1, keepdims=True)
         var = cache.Z_linear.var(axis=1, keepdims=True)
-        for key, value in ((f"running_mean{l}", mean), (f"running_var{l}", var)):
+        for key, value in ((f"running_mean{layer}", mean), (f"running_var{layer}", var)):
             updated[key] = (1 - momentum) * parameters[key] + momentum * value
     return updated
 
@@ -338,16 +353,19 @@ def labels(AL: Array) -> Array:
     """``AL: (n_L, m) -> (m,)`` integer labels: ``argmax`` over the rows, or ``AL > 0.5`` for one
     row."""
     if AL.shape[0] == 1:
-        return (AL[0] > 0.5).astype(np.int64)
-    return np.argmax(AL, axis=0)
+        return np.asarray(AL[0] > 0.5, dtype=np.int64)
+    return np.asarray(np.argmax(AL, axis=0), dtype=np.int64)
 
 
 def accuracy(predictions: Array, Y: Array) -> float:
     """The fraction of examples whose predicted label is right.
 
-    ``predictions: (m,)`` integer labels; ``Y``: one-hot ``(C, m)``, 0/1 ``(1, m)``, or labels ``(m,)``.
+    ``predictions: (m,)`` integer labels; ``Y``: one-hot ``(C, m)``, 0/1 ``(1, m)``, or integer
+    labels ``(m,)``.
     """
     truth = Y if Y.ndim == 1 else labels(Y)
     if truth.shape != predictions.shape:
-        raise ValueError(f"accuracy: predictions {predictions.shape} and labels {truth.shape} differ")
+        raise ValueError(
+            f"accuracy: predictions {predictions.shape} and labels {truth.shape} differ"
+        )
     return float(np.mean(predictions == truth))

@@ -88,7 +88,8 @@ class Momentum(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """RMSprop: ``s = beta * s + (1 - beta) * dp**2``,  ``p = p - learning_rate * dp / (sqrt(s) + eps)``.
+    """RMSprop: ``s = beta * s + (1 - beta) * dp**2``,
+    ``p = p - learning_rate * dp / (sqrt(s) + epsilon)``.
 
     ``epsilon`` is added outside the square root, as in the course and in torch's RMSprop.
     """

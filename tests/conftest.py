@@ -1,4 +1,4 @@
-"""Hypothesis profiles (chosen by tox through HYPOTHESIS_PROFILE) and seeding of other randomness."""
+"""Hypothesis profiles (tox chooses one through HYPOTHESIS_PROFILE) and seeding of randomness."""
 
 from __future__ import annotations
 

@@ -58,6 +58,8 @@ class Case:
     backward: Callable[[ModuleType, Inputs], Outputs] | None = None
     oracle_backward: Callable[[Inputs], Outputs] | None = None
     gradcheck: Callable[[ModuleType, Inputs], GradCheckSpec] | None = None
+    #: The name of the upstream gradient among the inputs (``None`` for a loss: its cost is scalar).
+    upstream: str | None = None
     terms: Callable[[Inputs], int] = lambda x: 1
     scale: Mapping[str, Callable[[Inputs], float]] = field(default_factory=dict)
 
@@ -75,8 +77,12 @@ def _max(x: Any) -> float:
 
 
 def _activation(
-    name: str, formula: str, smooth: Mapping[str, Any], terms: Callable[[Inputs], int] = lambda x: 1,
-    scale: Mapping[str, Callable[[Inputs], float]] | None = None, alpha: bool = False,
+    name: str,
+    formula: str,
+    smooth: Mapping[str, Any],
+    terms: Callable[[Inputs], int] = lambda x: 1,
+    scale: Mapping[str, Callable[[Inputs], float]] | None = None,
+    alpha: bool = False,
 ) -> Case:
     @st.composite
     def draw(d: st.DrawFn, domain: str) -> Inputs:
@@ -105,6 +111,7 @@ def _activation(
             {"dZ": (0, getattr(impl, bwd)(x["dA"], x["Z"], **kw(x)))},
             x["dA"],
         ),
+        upstream="dA",
         terms=terms,
         scale=scale or {},
     )
@@ -117,13 +124,23 @@ _upstream_scale = {"dZ": lambda x: _max(x["dA"])}
 ACTIVATIONS = [
     _activation("relu", "dZ = dA * 1[Z > 0]", {"away_from": 1e-3}),
     _activation("leaky_relu", "dZ = dA * (1 if Z > 0 else alpha)", {"away_from": 1e-3}, alpha=True),
-    _activation("sigmoid", "dZ = dA * s * (1 - s), s = sigmoid(Z)", {"low": -6.0, "high": 6.0},
-                scale=_upstream_scale),
-    _activation("tanh", "dZ = dA * (1 - tanh(Z)**2)", {"low": -4.0, "high": 4.0},
-                scale=_upstream_scale),
+    _activation(
+        "sigmoid",
+        "dZ = dA * s * (1 - s), s = sigmoid(Z)",
+        {"low": -6.0, "high": 6.0},
+        scale=_upstream_scale,
+    ),
+    _activation(
+        "tanh", "dZ = dA * (1 - tanh(Z)**2)", {"low": -4.0, "high": 4.0}, scale=_upstream_scale
+    ),
     # dZ = s * (dA - <s, dA>) subtracts a weighted sum of dA over the C classes.
-    _activation("softmax", "dZ = s * (dA - sum_k s_k dA_k), s = softmax(Z)", {"low": -5.0, "high": 5.0},
-                terms=lambda x: x["Z"].shape[0], scale=_upstream_scale),
+    _activation(
+        "softmax",
+        "dZ = s * (dA - sum_k s_k dA_k), s = softmax(Z)",
+        {"low": -5.0, "high": 5.0},
+        terms=lambda x: x["Z"].shape[0],
+        scale=_upstream_scale,
+    ),
 ]
 
 
@@ -147,7 +164,11 @@ def _linear_inputs(d: st.DrawFn, domain: str, activation: str | None = None) -> 
         if activation in ("relu", "leaky_relu"):
             # Off the kink by more than rounding, or exactly on it: otherwise the two libraries,
             # summing in different orders, may land on different sides of 0 and both be right.
-            limit = 1e-3 if domain == "smooth" else 1e-9 * (_max(x["W"]) * _max(x["A_prev"]) * n_prev + 1)
+            limit = (
+                1e-3
+                if domain == "smooth"
+                else 1e-9 * (_max(x["W"]) * _max(x["A_prev"]) * n_prev + 1)
+            )
             assume(np.all((np.abs(Z) > limit) | ((Z == 0) & (domain != "smooth"))))
         if activation in ("sigmoid", "tanh", "softmax") and domain == "smooth":
             assume(_max(Z) < 8)
@@ -178,18 +199,30 @@ LINEAR = Case(
     forward=lambda impl, x: {"Z": impl.linear_forward(x["A_prev"], x["W"], x["b"])},
     oracle_forward=lambda x, out: {"Z": oracle.linear_forward(x["A_prev"], x["W"], x["b"])},
     backward=lambda impl, x: dict(
-        zip(("dA_prev", "dW", "db"), impl.linear_backward(x["dZ"], x["A_prev"], x["W"]), strict=True)
+        zip(
+            ("dA_prev", "dW", "db"), impl.linear_backward(x["dZ"], x["A_prev"], x["W"]), strict=True
+        )
     ),
     oracle_backward=lambda x: dict(
-        zip(("dA_prev", "dW", "db"), oracle.linear_backward(x["dZ"], x["A_prev"], x["W"]), strict=True)
+        zip(
+            ("dA_prev", "dW", "db"),
+            oracle.linear_backward(x["dZ"], x["A_prev"], x["W"]),
+            strict=True,
+        )
     ),
     gradcheck=lambda impl, x: GradCheckSpec(
         impl.linear_forward,
         [x["A_prev"], x["W"], x["b"]],
-        dict(zip(("dA_prev", "dW", "db"), ((i, g) for i, g in enumerate(
-            impl.linear_backward(x["dZ"], x["A_prev"], x["W"]))), strict=True)),
+        dict(
+            zip(
+                ("dA_prev", "dW", "db"),
+                ((i, g) for i, g in enumerate(impl.linear_backward(x["dZ"], x["A_prev"], x["W"]))),
+                strict=True,
+            )
+        ),
         x["dZ"],
     ),
+    upstream="dZ",
     terms=_matmul_terms,
     scale={k: (lambda x, k=k: _matmul_scales(x)[k]) for k in ("Z", "dA_prev", "dW", "db")},
 )
@@ -220,14 +253,22 @@ def _layer(activation: str) -> Case:
         backward_name="layer_backward",
         formula="dZ = g'(Z) applied to dA, then linear_backward(dZ, A_prev, W)",
         draw=lambda domain: _linear_inputs(domain, activation),
-        forward=lambda impl, x: {"A": impl.layer_forward(x["A_prev"], x["W"], x["b"], activation)[0]},
+        forward=lambda impl, x: {
+            "A": impl.layer_forward(x["A_prev"], x["W"], x["b"], activation)[0]
+        },
         oracle_forward=lambda x, out: {
             "A": oracle.layer_forward(x["A_prev"], x["W"], x["b"], activation)
         },
         backward=run_backward,
-        oracle_backward=lambda x: dict(zip(("dA_prev", "dW", "db"), oracle.layer_backward(
-            x["dZ"], x["A_prev"], x["W"], x["b"], activation), strict=True)),
+        oracle_backward=lambda x: dict(
+            zip(
+                ("dA_prev", "dW", "db"),
+                oracle.layer_backward(x["dZ"], x["A_prev"], x["W"], x["b"], activation),
+                strict=True,
+            )
+        ),
         gradcheck=gradcheck,
+        upstream="dZ",
         terms=lambda x: _matmul_terms(x) + x["W"].shape[0],
         scale={"A": scale("Z"), "dA_prev": scale("dA_prev"), "dW": scale("dW"), "db": scale("db")},
     )
@@ -365,7 +406,9 @@ L2 = Case(
     backward_name="l2_penalty_backward",
     formula="dW = (lambd / m) * W",
     draw=_l2_inputs,
-    forward=lambda impl, x: {"penalty": impl.l2_penalty([x["W"], *x["others"]], x["lambd"], x["m"])},
+    forward=lambda impl, x: {
+        "penalty": impl.l2_penalty([x["W"], *x["others"]], x["lambd"], x["m"])
+    },
     oracle_forward=lambda x, out: {
         "penalty": oracle.l2_penalty([x["W"], *x["others"]], x["lambd"], x["m"])
     },
@@ -417,9 +460,15 @@ DROPOUT = Case(
     gradcheck=lambda impl, x: GradCheckSpec(
         lambda A: _dropout_forward(impl, {**x, "A": A})["A_out"],
         [x["A"]],
-        {"dA_in": (0, impl.dropout_backward(x["dA"], _dropout_forward(impl, x)["mask"], x["keep_prob"]))},
+        {
+            "dA_in": (
+                0,
+                impl.dropout_backward(x["dA"], _dropout_forward(impl, x)["mask"], x["keep_prob"]),
+            )
+        },
         x["dA"],
     ),
+    upstream="dA",
 )
 
 
@@ -458,7 +507,9 @@ def _bn_scales(x: Inputs) -> dict[str, float]:
 
 def _bn_backward(impl: ModuleType, x: Inputs) -> Outputs:
     _, cache = impl.batchnorm_forward(x["Z"], x["gamma"], x["beta"], x["eps"])
-    return dict(zip(("dZ", "dgamma", "dbeta"), impl.batchnorm_backward(x["dZ_out"], cache), strict=True))
+    return dict(
+        zip(("dZ", "dgamma", "dbeta"), impl.batchnorm_backward(x["dZ_out"], cache), strict=True)
+    )
 
 
 BATCHNORM = Case(
@@ -474,20 +525,34 @@ BATCHNORM = Case(
         "Z_out": oracle.batchnorm_forward(x["Z"], x["gamma"], x["beta"], x["eps"])
     },
     backward=_bn_backward,
-    oracle_backward=lambda x: dict(zip(("dZ", "dgamma", "dbeta"), oracle.batchnorm_backward(
-        x["dZ_out"], x["Z"], x["gamma"], x["beta"], x["eps"]), strict=True)),
+    oracle_backward=lambda x: dict(
+        zip(
+            ("dZ", "dgamma", "dbeta"),
+            oracle.batchnorm_backward(x["dZ_out"], x["Z"], x["gamma"], x["beta"], x["eps"]),
+            strict=True,
+        )
+    ),
     gradcheck=lambda impl, x: GradCheckSpec(
         lambda Z, gamma, beta: impl.batchnorm_forward(Z, gamma, beta, x["eps"])[0],
         [x["Z"], x["gamma"], x["beta"]],
         {k: (i, g) for i, (k, g) in enumerate(_bn_backward(impl, x).items())},
         x["dZ_out"],
     ),
+    upstream="dZ_out",
     terms=lambda x: x["Z"].shape[1],
     scale={k: (lambda x, k=k: _bn_scales(x)[k]) for k in ("Z_out", "dZ", "dgamma", "dbeta")},
 )
 
 
 CASES: list[Case] = [
-    *ACTIVATIONS, LINEAR, *LAYERS, *LOSSES, COST, SOFTMAX_CROSS_ENTROPY, L2, DROPOUT, BATCHNORM,
+    *ACTIVATIONS,
+    LINEAR,
+    *LAYERS,
+    *LOSSES,
+    COST,
+    SOFTMAX_CROSS_ENTROPY,
+    L2,
+    DROPOUT,
+    BATCHNORM,
 ]
 WITH_BACKWARD = [c for c in CASES if c.backward is not None]

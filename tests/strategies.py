@@ -66,7 +66,9 @@ def arrays(
         sign = np.where(draw(arrays(shape, -1.0, 1.0)) < 0, -1.0, 1.0)
         return read_only(sign * magnitude)
     if size <= ELEMENTWISE_LIMIT:
-        elements = st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+        elements = st.floats(
+            low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False
+        )
         return read_only(draw(hnp.arrays(np.float64, shape, elements=elements)))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return read_only(rng.uniform(low, high, size=shape))

@@ -1,0 +1,73 @@
+"""Pictures of a run: the learning curves and the misclassified test images (PNG, via Agg)."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display; before pyplot is imported
+import matplotlib.pyplot as plt
+
+from scratch._types import Array
+from scratch.model import History
+
+
+def plot_history(history: History, path: str | os.PathLike[str], title: str = "") -> None:
+    """Loss (left) and accuracy (right) per epoch, training and (if any) dev, saved to ``path``."""
+    figure, (loss_axes, acc_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    for axes, train, dev, label in (
+        (loss_axes, history.train_loss, history.dev_loss, "cross-entropy"),
+        (acc_axes, history.train_acc, history.dev_acc, "accuracy"),
+    ):
+        axes.plot(history.epoch, train, marker=".", label="train")
+        if dev:
+            axes.plot(history.epoch, dev, marker=".", label="dev")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(label)
+        axes.grid(alpha=0.3)
+        axes.legend()
+    loss_axes.set_yscale("log")
+    loss_axes.set_title("loss")
+    acc_axes.set_title("accuracy")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def plot_misclassified(
+    images: Array,
+    true_labels: Array,
+    predicted: Array,
+    classes: Sequence[str],
+    path: str | os.PathLike[str],
+    max_images: int = 40,
+    title: str = "",
+) -> None:
+    """A grid of the first ``max_images`` images ``(m, h, w)`` whose ``predicted`` label differs
+    from ``true_labels``, each captioned with both, saved to ``path``."""
+    wrong = [int(j) for j in range(len(true_labels)) if true_labels[j] != predicted[j]]
+    shown = wrong[:max_images]
+    columns = min(10, max(len(shown), 1))
+    rows = max(math.ceil(len(shown) / columns), 1)
+    figure, axes_grid = plt.subplots(
+        rows, columns, figsize=(1.3 * columns + 0.4, 1.5 * rows + 0.6), squeeze=False
+    )
+    for axes in axes_grid.flat:
+        axes.axis("off")
+    for axes, j in zip(axes_grid.flat, shown, strict=False):
+        axes.imshow(images[j], cmap="gray_r", interpolation="nearest")
+        axes.set_title(f"true {classes[true_labels[j]]}\npred {classes[predicted[j]]}", fontsize=8)
+    if not shown:
+        axes_grid[0, 0].text(0.5, 0.5, "no misclassified images", ha="center", va="center")
+    heading = f"{len(wrong)} of {len(true_labels)} test images misclassified"
+    if len(wrong) > len(shown):
+        heading += f" (first {len(shown)} shown)"
+    figure.suptitle(f"{title}: {heading}" if title else heading, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

@@ -1,0 +1,475 @@
+"""The whole network (``scratch.network``) against the oracle's (``oracle.network``, autograd).
+
+1. For drawn architectures (1 to 4 layers, widths 1 to 20, m from 1 to 50, every hidden
+   activation, softmax or sigmoid output) with dropout (the same masks for both), L2 and batch
+   norm, in float64: ``AL``, the cost and every ``dW, db, dgamma, dbeta`` equal the oracle's.
+2. A small network passes the course's gradient check (relative difference below 2e-7).
+3. Initialisation, prediction-time batch norm, prediction, accuracy, the update, bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import oracle.network as oracle
+import scratch.network as impl
+from oracle.compare import assert_close
+from oracle.gradcheck import assert_gradients
+
+Array = Any
+HIDDEN_ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh", "identity", "softmax"]
+KINKED = {"relu", "leaky_relu"}
+#: Above this many elements an array is filled from a generator seeded by hypothesis, not drawn
+#: element by element (which is slow for hundreds of elements and shrinks no better).
+ELEMENTWISE_LIMIT = 64
+#: The course's threshold for the gradient check of a whole network.
+GRADCHECK_THRESHOLD = 2e-7
+
+
+# --- Strategies ----------------------------------------------------------------------------------
+
+
+def read_only(x: Array) -> Array:
+    x = np.asarray(x)
+    x.flags.writeable = False
+    return x
+
+
+@st.composite
+def arrays(draw: st.DrawFn, shape: tuple[int, ...], low: float, high: float) -> Array:
+    """A read-only float64 array in ``[low, high]``."""
+    if int(np.prod(shape)) <= ELEMENTWISE_LIMIT:
+        elements = st.floats(low, high, allow_nan=False, allow_subnormal=False)
+        return read_only(draw(hnp.arrays(np.float64, shape, elements=elements)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return read_only(rng.uniform(low, high, size=shape))
+
+
+@dataclass(frozen=True)
+class Net:
+    """A drawn network, its data, and the options of its forward pass."""
+
+    X: Array
+    Y: Array
+    parameters: dict[str, Array]
+    hidden_activation: str
+    output: str
+    keep_prob: float
+    masks: list[Array] | None
+    batch_norm: bool
+    lambd: float
+
+    @property
+    def dims(self) -> list[int]:
+        L = impl.n_layers(self.parameters)
+        return [self.X.shape[0]] + [self.parameters[f"W{k}"].shape[0] for k in range(1, L + 1)]
+
+    def scratch_forward(self) -> tuple[Array, list[impl.Cache]]:
+        return impl.forward_all(
+            self.X, self.parameters, self.hidden_activation, self.output, self.keep_prob,
+            batch_norm=self.batch_norm, masks=self.masks,
+        )  # fmt: skip
+
+    def oracle_args(self) -> tuple[Any, ...]:
+        return (self.hidden_activation, self.output, self.keep_prob, self.masks, self.batch_norm)
+
+
+@st.composite
+def networks(
+    draw: st.DrawFn,
+    max_layers: int = 4,
+    max_width: int = 20,
+    max_m: int = 50,
+    activations: list[str] = HIDDEN_ACTIVATIONS,
+    batch_norm: bool | None = None,
+    dropout: bool | None = None,
+) -> Net:
+    """A network with drawn sizes and parameters, data ``X, Y``, and the regularisation options.
+
+    ``W{l}`` is uniform in ``+-2 / sqrt(n_{l-1})``, so that the signal keeps its size from layer
+    to layer (as He initialisation does) and deep networks neither vanish nor saturate at once.
+    ``batch_norm`` / ``dropout``: force the option on or off (``None``: drawn); either needs a
+    hidden layer, so forcing one on means ``L >= 2``.
+    """
+    L = draw(st.integers(2 if batch_norm or dropout else 1, max_layers), label="L")
+    output = draw(st.sampled_from(["softmax", "sigmoid"]), label="output")
+    n_L = 1 if output == "sigmoid" else draw(st.integers(2, min(10, max_width)), label="C")
+    dims = [draw(st.integers(1, max_width)) for _ in range(L)] + [n_L]
+    m = draw(st.integers(1, max_m), label="m")
+    if batch_norm is None:
+        batch_norm = draw(st.booleans(), label="batch_norm") and L > 1
+    parameters = {}
+    for k in range(1, L + 1):
+        bound = 2 / np.sqrt(dims[k - 1])
+        parameters[f"W{k}"] = draw(arrays((dims[k], dims[k - 1]), -bound, bound))
+        if batch_norm and k < L:
+            # gamma of both signs: a negative scale is legal and flips the activation's input.
+            parameters[f"gamma{k}"] = draw(arrays((dims[k], 1), -2.0, 2.0))
+            parameters[f"beta{k}"] = draw(arrays((dims[k], 1), -1.0, 1.0))
+        else:
+            parameters[f"b{k}"] = draw(arrays((dims[k], 1), -1.0, 1.0))
+    X = draw(arrays((dims[0], m), -3.0, 3.0), label="X")
+    if output == "sigmoid":
+        Y = read_only((draw(arrays((1, m), 0.0, 1.0)) >= 0.5).astype(np.float64))
+    else:
+        labels = draw(hnp.arrays(np.int64, (m,), elements=st.integers(0, n_L - 1)))
+        Y = read_only(np.eye(n_L)[:, labels])
+    keep_probs = {None: [1.0, 0.8, 0.5, 0.2], True: [0.8, 0.5, 0.2], False: [1.0]}[dropout]
+    keep_prob = draw(st.sampled_from(keep_probs), label="keep_prob")
+    masks = None
+    if keep_prob < 1:
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        masks = [read_only(rng.random((dims[k], m)) < keep_prob) for k in range(1, L)]
+    lambd = draw(st.sampled_from([0.0, 0.1, 1.5]), label="lambd")
+    activation = draw(st.sampled_from(activations), label="hidden_activation")
+    return Net(X, Y, parameters, activation, output, keep_prob, masks, batch_norm, lambd)
+
+
+def assume_well_conditioned(net: Net, AL: Array, caches: list[impl.Cache]) -> None:
+    """Leave out the inputs where two correct implementations may legitimately disagree.
+
+    * relu and leaky relu jump at ``Z = 0``: a ``Z`` that rounds to ``1e-17`` in one
+      implementation and ``-1e-17`` in the other takes a different derivative.
+    * The sigmoid output goes through the binary cross-entropy's ``(AL - Y) / (AL (1 - AL))``: for
+      ``AL`` within ``1e-6`` of 0 or 1, ``1 - AL`` has lost most of its digits (a 1-ulp difference
+      in ``AL`` is a large relative difference), and below ``1e-12`` torch's floor takes over. The
+      loss's own tests cover that regime; here it would only measure the conditioning.
+    """
+    if net.hidden_activation in KINKED:
+        for cache in caches[:-1]:
+            Z = cache.layer.Z
+            tiny = 1e-9 * (float(np.max(np.abs(Z))) + 1.0)
+            assume(bool(np.all((Z == 0) | (np.abs(Z) > tiny))))
+    if net.output == "sigmoid":
+        assume(float(np.min(AL * (1 - AL))) > 1e-6)
+
+
+def rounding_budget(net: Net, AL: Array, caches: list[impl.Cache]) -> int:
+    """The ``terms`` of ``assert_close`` for a whole network: its longest chain of roundings.
+
+    Forward, layer ``l`` sums ``n_{l-1}`` products for each ``Z``; backward, ``dA_prev`` sums
+    ``n_l`` and ``dW, db`` sum ``m`` terms. A rounding error made anywhere travels to every
+    gradient along the same chain as the signal, so all of them add up (``sum(dims) + L * m``),
+    measured against the largest gradient of the network (the ``scale``). Two places amplify
+    rounding:
+
+    * batch norm centres ``Z``: ``Z - mu`` carries an absolute error ``eps |Z|``, which dividing by
+      ``sqrt(var + eps)`` turns into ``eps |Z| / sqrt(var + eps)`` in ``Z_hat`` (of size ~1): a
+      factor ``max|Z| * inv_std``, large when a row of ``Z`` barely varies over the batch;
+    * the sigmoid output's backward divides by ``AL (1 - AL)``, whose absolute error is ``eps``: a
+      factor ``1 / min(AL (1 - AL))``.
+    """
+    L = len(caches)
+    m = net.X.shape[1]
+    amplification = 1.0
+    for cache in caches:
+        if cache.batchnorm is not None and cache.Z_linear is not None:
+            spread = float(np.max(np.abs(cache.Z_linear)) * np.max(cache.batchnorm.inv_std))
+            amplification = max(amplification, spread)
+    if net.output == "sigmoid":
+        amplification = max(amplification, 1 / float(np.min(AL * (1 - AL))))
+    return int(np.ceil((sum(net.dims) + L * m) * amplification))
+
+
+# --- 1. The whole network against autograd ------------------------------------------------------
+
+
+@given(net=networks())
+def test_forward_and_cost_match_oracle(net: Net) -> None:
+    AL, caches = net.scratch_forward()
+    assume_well_conditioned(net, AL, caches)
+    terms = rounding_budget(net, AL, caches)
+    assert_close(
+        "forward_all",
+        "AL",
+        AL,
+        oracle.forward_all(net.X, net.parameters, *net.oracle_args()),
+        terms,
+    )
+    expected = oracle.compute_cost(net.X, net.Y, net.parameters, *net.oracle_args(), net.lambd)
+    assert_close(
+        "compute_cost",
+        "J",
+        impl.compute_cost(AL, net.Y, net.parameters, net.lambd),
+        expected,
+        terms,
+    )
+
+
+@given(net=networks())
+def test_gradients_match_autograd(net: Net) -> None:
+    AL, caches = net.scratch_forward()
+    assume_well_conditioned(net, AL, caches)
+    grads = impl.backward_all(AL, net.Y, caches, net.lambd)
+    expected = oracle.backward_all(net.X, net.Y, net.parameters, *net.oracle_args(), net.lambd)
+    assert sorted(grads) == sorted(expected), (
+        f"gradients {sorted(grads)}, expected {sorted(expected)}"
+    )
+    terms = rounding_budget(net, AL, caches)
+    scale = max(float(np.max(np.abs(g))) for g in expected.values())
+    for name, value in expected.items():
+        assert grads[name].shape == net.parameters[name[1:]].shape, name
+        assert_close(f"backward_all ({net.dims})", name, grads[name], value, terms, scale)
+
+
+@given(net=networks(dropout=True))
+def test_drawn_dropout_masks_are_the_ones_used(net: Net) -> None:
+    """Masks drawn from ``rng`` are kept in the caches, and the oracle given them agrees."""
+    rng = np.random.default_rng(0)
+    AL, caches = impl.forward_all(
+        net.X, net.parameters, net.hidden_activation, net.output, net.keep_prob, rng,
+        net.batch_norm,
+    )  # fmt: skip
+    masks = [cache.mask for cache in caches[:-1]]
+    assert all(mask is not None and mask.dtype == bool for mask in masks)
+    assume_well_conditioned(net, AL, caches)
+    args = (net.hidden_activation, net.output, net.keep_prob, masks, net.batch_norm)
+    terms = rounding_budget(net, AL, caches)
+    assert_close("forward_all", "AL", AL, oracle.forward_all(net.X, net.parameters, *args), terms)
+
+
+def test_batch_norm_layers_have_no_bias() -> None:
+    """The chosen design: a batch-normed hidden layer has gamma, beta and no b (nor db)."""
+    parameters = impl.init_parameters([3, 4, 5, 2], batch_norm=True)
+    assert sorted(parameters) == sorted(
+        ["W1", "gamma1", "beta1", "running_mean1", "running_var1",
+         "W2", "gamma2", "beta2", "running_mean2", "running_var2", "W3", "b3"]
+    )  # fmt: skip
+    X = np.random.default_rng(0).standard_normal((3, 6))
+    AL, caches = impl.forward_all(X, parameters, batch_norm=True)
+    grads = impl.backward_all(AL, np.eye(2)[:, [0, 1, 1, 0, 0, 1]], caches)
+    assert sorted(grads) == ["dW1", "dW2", "dW3", "db3", "dbeta1", "dbeta2", "dgamma1", "dgamma2"]
+
+
+def test_l2_changes_only_the_weight_gradients() -> None:
+    parameters = impl.init_parameters([3, 4, 2], seed=1)
+    X = np.random.default_rng(1).standard_normal((3, 5))
+    Y = np.eye(2)[:, [0, 1, 1, 0, 1]]
+    AL, caches = impl.forward_all(X, parameters)
+    plain, with_l2 = impl.backward_all(AL, Y, caches), impl.backward_all(AL, Y, caches, lambd=0.7)
+    for name in plain:
+        if name.startswith("dW"):
+            np.testing.assert_allclose(with_l2[name] - plain[name], 0.7 / 5 * parameters[name[1:]])
+        else:
+            np.testing.assert_array_equal(with_l2[name], plain[name])
+
+
+# --- 2. The course's gradient check -------------------------------------------------------------
+
+
+@given(net=networks(max_layers=3, max_width=4, max_m=6, activations=["tanh", "sigmoid", "relu"]))
+def test_small_network_passes_gradient_check(net: Net) -> None:
+    AL, caches = net.scratch_forward()
+    if net.hidden_activation == "relu":  # finite differences straddle the kink: stay off it
+        assume(all(np.min(np.abs(c.layer.Z)) > 1e-3 for c in caches[:-1]))
+    if net.output == "sigmoid":
+        assume(float(np.min(AL * (1 - AL))) > 1e-6)
+    if net.batch_norm:
+        # A feature that is (nearly) constant over the batch has variance ~ eps, and batch norm
+        # divides its rounding error by sqrt(eps): finite differences there are noise.
+        assume(all(np.min(c.Z_linear.var(axis=1)) > 1e-4 for c in caches if c.Z_linear is not None))
+    grads = impl.backward_all(AL, net.Y, caches, net.lambd)
+    names = list(net.parameters)
+
+    def J(*values: Array) -> Array:
+        parameters = dict(zip(names, values, strict=True))
+        AL, _ = impl.forward_all(
+            net.X, parameters, net.hidden_activation, net.output, net.keep_prob,
+            batch_norm=net.batch_norm, masks=net.masks,
+        )  # fmt: skip
+        return impl.compute_cost(AL, net.Y, parameters, net.lambd)
+
+    analytic = {f"d{k}": (i, grads[f"d{k}"]) for i, k in enumerate(names) if f"d{k}" in grads}
+    assert_gradients(J, [net.parameters[k] for k in names], analytic, threshold=GRADCHECK_THRESHOLD)
+
+
+# --- 3. Initialisation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["zeros", "small", "xavier", "he"])
+def test_init_shapes_and_seed(method: str) -> None:
+    parameters = impl.init_parameters([5, 4, 3], method, seed=3)
+    assert {k: v.shape for k, v in parameters.items()} == {
+        "W1": (4, 5), "b1": (4, 1), "W2": (3, 4), "b2": (3, 1)
+    }  # fmt: skip
+    assert not parameters["b1"].any() and not parameters["b2"].any()
+    again = impl.init_parameters([5, 4, 3], method, seed=3)
+    assert all(np.array_equal(parameters[k], again[k]) for k in parameters)
+    assert impl.init_parameters([5, 4, 3], dtype=np.float32)["W1"].dtype == np.float32
+
+
+def _torch_std(init: Any, n: int, n_prev: int, **kwargs: Any) -> float:
+    W = torch.empty(n, n_prev, dtype=torch.float64)
+    torch.manual_seed(0)
+    init(W, **kwargs)
+    return float(W.std())
+
+
+@pytest.mark.parametrize(
+    ("method", "torch_init", "kwargs", "expected"),
+    [
+        ("zeros", None, {}, lambda n_prev, n: 0.0),
+        ("small", None, {}, lambda n_prev, n: 0.01),
+        # torch's W is (out, in) like ours, so its fan_in is n_prev.
+        ("xavier", torch.nn.init.xavier_normal_, {}, lambda n_prev, n: np.sqrt(2 / (n_prev + n))),
+        ("he", torch.nn.init.kaiming_normal_, {"nonlinearity": "relu"},
+         lambda n_prev, n: np.sqrt(2 / n_prev)),
+    ],
+)  # fmt: skip
+def test_init_scale(method: str, torch_init: Any, kwargs: dict[str, Any], expected: Any) -> None:
+    """The sample standard deviation of a 300 x 500 W is its formula's, to 2% (90 000 draws give
+    the sample std a relative standard error of 1 / sqrt(2 * 150 000) ~ 0.2%), and torch's
+    ``xavier_normal_`` / ``kaiming_normal_`` give the same."""
+    n, n_prev = 300, 500
+    std = float(impl.init_parameters([n_prev, n], method)["W1"].std())
+    assert std == pytest.approx(expected(n_prev, n), rel=0.02)
+    if torch_init is not None:
+        assert std == pytest.approx(_torch_std(torch_init, n, n_prev, **kwargs), rel=0.02)
+
+
+# --- 3. Prediction-time batch norm, prediction, accuracy, update -----------------------------
+
+
+@given(net=networks(max_layers=3, batch_norm=True))
+def test_prediction_mode_matches_torch_batch_norm(net: Net) -> None:
+    """``training=False`` uses the running statistics, as torch's ``F.batch_norm`` in eval mode."""
+    parameters = dict(net.parameters)
+    rng = np.random.default_rng(0)
+    for key in list(parameters):
+        if key.startswith("gamma"):
+            k = key.removeprefix("gamma")
+            parameters[f"running_mean{k}"] = rng.uniform(-1, 1, parameters[key].shape)
+            parameters[f"running_var{k}"] = rng.uniform(0.1, 2, parameters[key].shape)
+    AL, caches = impl.forward_all(
+        net.X,
+        parameters,
+        net.hidden_activation,
+        net.output,
+        net.keep_prob,
+        batch_norm=True,
+        masks=net.masks,
+        training=False,
+    )
+    assume_well_conditioned(net, AL, caches)
+    assert all(cache.mask is None for cache in caches)  # no dropout at prediction time
+    expected = oracle.forward_all(
+        net.X, parameters, net.hidden_activation, net.output, batch_norm=True, training=False
+    )
+    assert_close("forward_all(training=False)", "AL", AL, expected, sum(net.dims) * 4)
+
+
+@given(m=st.integers(2, 30), n=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_running_statistics_follow_torch(m: int, n: int, seed: int) -> None:
+    """running_mean as torch's; running_var from the biased batch variance (the course's), where
+    torch uses the unbiased one: ours is torch's times ``(m - 1) / m`` in the batch's share."""
+    rng = np.random.default_rng(seed)
+    parameters = impl.init_parameters([3, n, 2], batch_norm=True, seed=seed % 1000)
+    parameters["running_mean1"] = rng.uniform(-1, 1, (n, 1))
+    parameters["running_var1"] = rng.uniform(0.5, 2, (n, 1))
+    X = rng.standard_normal((3, m))
+    _, caches = impl.forward_all(X, parameters, batch_norm=True)
+    updated = impl.update_batchnorm_statistics(parameters, caches)
+    Z = torch.tensor(caches[0].Z_linear.T)
+    mean = torch.tensor(parameters["running_mean1"][:, 0].copy())
+    var = torch.tensor(parameters["running_var1"][:, 0].copy())
+    F.batch_norm(Z, mean, var, training=True, momentum=impl.BN_MOMENTUM, eps=impl.BN_EPS)
+    assert_close(
+        "update_batchnorm_statistics",
+        "running_mean",
+        updated["running_mean1"][:, 0],
+        mean.numpy(),
+        m,
+    )
+    batch_share_torch = var.numpy() - (1 - impl.BN_MOMENTUM) * parameters["running_var1"][:, 0]
+    batch_share = (
+        updated["running_var1"][:, 0] - (1 - impl.BN_MOMENTUM) * parameters["running_var1"][:, 0]
+    )
+    assert_close(
+        "update_batchnorm_statistics",
+        "running_var (batch share)",
+        batch_share,
+        batch_share_torch * (m - 1) / m,
+        m,
+        scale=float(var.abs().max()),
+    )
+    assert updated is not parameters and "running_mean1" in parameters
+
+
+def test_predict_and_accuracy() -> None:
+    parameters = impl.init_parameters([2, 3, 3], seed=0)
+    X = np.random.default_rng(0).standard_normal((2, 8))
+    AL, _ = impl.forward_all(X, parameters)
+    predictions = impl.predict(X, parameters)
+    np.testing.assert_array_equal(predictions, AL.argmax(axis=0))
+    Y = np.eye(3)[:, predictions]
+    assert impl.accuracy(predictions, Y) == 1.0
+    assert impl.accuracy(predictions, (predictions + 1) % 3) == 0.0
+    binary = impl.init_parameters([2, 3, 1], seed=0)
+    AL, _ = impl.forward_all(X, binary, output="sigmoid")
+    np.testing.assert_array_equal(impl.predict(X, binary), (AL[0] > 0.5).astype(int))
+    assert impl.accuracy(impl.predict(X, binary), (AL > 0.5).astype(float)) == 1.0
+
+
+def test_update_parameters_is_gradient_descent_and_keeps_the_input() -> None:
+    parameters = impl.init_parameters([3, 4, 2], seed=0, batch_norm=True)
+    grads = {"dW1": np.ones((4, 3)), "dgamma1": np.ones((4, 1)), "dW2": np.ones((2, 4))}
+    before = {k: v.copy() for k, v in parameters.items()}
+    updated = impl.update_parameters(parameters, grads, 0.5)
+    np.testing.assert_array_equal(updated["W1"], before["W1"] - 0.5)
+    np.testing.assert_array_equal(updated["gamma1"], before["gamma1"] - 0.5)
+    np.testing.assert_array_equal(updated["running_var1"], before["running_var1"])
+    assert all(np.array_equal(parameters[k], before[k]) for k in parameters)
+
+
+def test_float32_in_float32_out() -> None:
+    parameters = impl.init_parameters([3, 4, 4, 2], dtype=np.float32, batch_norm=True)
+    X = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    Y = np.eye(2, dtype=np.float32)[:, [0, 1, 1, 0, 1]]
+    AL, caches = impl.forward_all(
+        X, parameters, keep_prob=0.8, rng=np.random.default_rng(0), batch_norm=True
+    )
+    grads = impl.backward_all(AL, Y, caches, lambd=0.1)
+    assert AL.dtype == np.float32
+    assert impl.compute_cost(AL, Y, parameters, 0.1).dtype == np.float32
+    assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
+
+
+# --- Bad input ---------------------------------------------------------------------------------
+
+_P = impl.init_parameters([2, 3, 2])
+_BN = impl.init_parameters([2, 3, 2], batch_norm=True)
+_X = np.zeros((2, 4))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: impl.init_parameters([2, 3], "glorot"), "unknown init method"),
+        (lambda: impl.init_parameters([2, 0, 3]), "every size >= 1"),
+        (lambda: impl.init_parameters([2]), "at least"),
+        (lambda: impl.forward_all(_X, _P, output="tanh"), "unknown output"),
+        (lambda: impl.forward_all(_X, _P, hidden_activation="swish"), "unknown hidden_activation"),
+        (lambda: impl.forward_all(_X, _P, keep_prob=0.0), "keep_prob"),
+        (lambda: impl.forward_all(_X, _P, keep_prob=0.5), "needs rng"),
+        (lambda: impl.forward_all(_X, _P, keep_prob=0.5, masks=[]), "dropout masks for"),
+        (lambda: impl.forward_all(_X, _P, keep_prob=0.5, masks=[np.ones((3, 5), bool)]), "mask"),
+        (lambda: impl.forward_all(_X, _P, batch_norm=True), "no 'gamma1'"),
+        (lambda: impl.forward_all(_X, _BN), "batch_norm=True"),
+        (lambda: impl.forward_all(_X, {}), "no 'W1'"),
+        (lambda: impl.backward_all(np.zeros((2, 4)), np.zeros((2, 3)), []), "differ"),
+        (lambda: impl.compute_cost(np.zeros((2, 4)), np.zeros((3, 4)), _P), "differ"),
+        (lambda: impl.accuracy(np.zeros(3, int), np.zeros(4, int)), "differ"),
+    ],
+)
+def test_bad_input_raises_value_error(call: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -1,0 +1,326 @@
+"""The optimizers and learning-rate schedules (``scratch.optimizers``) against ``torch.optim``.
+
+Twin parameters get the same drawn sequence of gradients (1, 2 and 10 steps); the scratch
+optimizer and its torch twin must end at the same parameters. Name mapping, scratch <-> torch:
+
+* ``GradientDescent`` <-> ``SGD(lr)`` (no momentum).
+* ``Adam(beta1, beta2, epsilon)`` <-> ``Adam(lr, betas=(beta1, beta2), eps=epsilon)``. Both add
+  ``eps`` to ``sqrt(s_hat)`` after the bias correction: torch computes
+  ``sqrt(s) / sqrt(1 - beta2**t) + eps``, which is ``sqrt(s_hat) + eps``.
+* ``RMSprop(beta, epsilon)`` <-> ``RMSprop(lr, alpha=beta, eps=epsilon)``: torch's ``alpha`` is the
+  course's ``beta`` (the average of the squared gradients; ``make_optimizer`` passes ``beta2``),
+  and torch adds ``eps`` outside the square root, ``dp / (sqrt(s) + eps)``, as the course does.
+  (torch's default ``alpha`` is 0.99, the course's 0.999: the tests always pass it.)
+* ``Momentum(beta)`` is the course's ``v = beta v + (1 - beta) dp``, ``p -= lr v``. torch's
+  ``SGD(momentum=mu)`` is ``buf = mu buf + dp`` (its first ``buf`` is ``dp``), ``p -= lr buf``: a
+  different definition. Since both start from 0, ``v = (1 - beta) buf`` at every step, so the
+  course's momentum equals ``SGD(lr * (1 - beta), momentum=beta)``; it is also checked against
+  the course's formula written in torch ops (``course_momentum`` below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from oracle.compare import assert_close
+from scratch import optimizers as opt
+
+Array = Any
+#: Roundings in one step of the longest update (Adam: two moving averages, two bias corrections,
+#: a square, a square root, a division, the step): each step's error is a few ulps of its size.
+OPS_PER_STEP = 16
+
+
+# --- Strategies ----------------------------------------------------------------------------------
+
+
+#: Above this many gradient elements in all, they are filled from a generator seeded by
+#: hypothesis instead of drawn one by one (drawing hundreds of floats is slow, shrinks no better).
+ELEMENTWISE_LIMIT = 64
+
+
+@st.composite
+def parameters_and_gradients(
+    draw: st.DrawFn, steps: int
+) -> tuple[dict[str, Array], list[dict[str, Array]]]:
+    """One to three parameters of drawn shapes, and ``steps`` gradients for each, of both signs
+    (zeros included: Adam and RMSprop must then give 0 / (0 + eps) = 0)."""
+    shapes = draw(
+        st.lists(hnp.array_shapes(min_dims=2, max_dims=2, max_side=4), min_size=1, max_size=3)
+    )
+    names = ["W1", "b1", "W2"][: len(shapes)]
+    elements = st.floats(-10, 10, allow_nan=False, allow_subnormal=False)
+    parameters = {
+        n: draw(hnp.arrays(np.float64, s, elements=elements))
+        for n, s in zip(names, shapes, strict=True)
+    }
+    if steps * sum(int(np.prod(s)) for s in shapes) <= ELEMENTWISE_LIMIT:
+
+        def gradient(shape: tuple[int, ...]) -> Array:
+            return draw(hnp.arrays(np.float64, shape, elements=elements))
+    else:
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+
+        def gradient(shape: tuple[int, ...]) -> Array:
+            return np.where(rng.random(shape) < 0.1, 0.0, rng.uniform(-10, 10, shape))
+
+    grads = [
+        {f"d{n}": gradient(s) for n, s in zip(names, shapes, strict=True)} for _ in range(steps)
+    ]
+    return parameters, grads
+
+
+# torch blends the averages with lerp(avg, g, 1 - beta), which rounds 1 - beta: a tiny beta then
+# acts as beta * (1 + eps / beta). Betas in practice are 0 or well above eps, so those are drawn.
+betas = st.one_of(st.just(0.0), st.floats(0.1, 0.999))
+learning_rates = st.floats(1e-4, 1.0)
+epsilons = st.sampled_from([1e-8, 1e-6, 1e-3])
+
+
+# --- The oracle: torch.optim, and the course's momentum in torch ops ----------------------------
+
+
+def run_torch(
+    make: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    parameters: dict[str, Array],
+    grads: list[dict[str, Array]],
+) -> dict[str, Array]:
+    """Parameters after ``torch.optim`` steps with the given gradients (not backpropagated)."""
+    tensors = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in parameters.items()}
+    optimizer = make(list(tensors.values()))
+    for step in grads:
+        for k, t in tensors.items():
+            t.grad = torch.tensor(step[f"d{k}"].copy())
+        optimizer.step()
+    return {k: t.detach().numpy().copy() for k, t in tensors.items()}
+
+
+def course_momentum(
+    parameters: dict[str, Array], grads: list[dict[str, Array]], lr: float, beta: float
+) -> dict[str, Array]:
+    """The course's momentum written with torch tensor ops: ``v = beta v + (1 - beta) g``,
+    ``p = p - lr v``, ``v`` starting at 0. (No derivative is involved: the gradients are given.)"""
+    p = {k: torch.tensor(v.copy()) for k, v in parameters.items()}
+    v = {k: torch.zeros_like(t) for k, t in p.items()}
+    for step in grads:
+        for k in p:
+            v[k] = torch.lerp(torch.tensor(step[f"d{k}"]), v[k], beta)  # beta v + (1 - beta) g
+            p[k] = p[k] - lr * v[k]
+    return {k: t.numpy().copy() for k, t in p.items()}
+
+
+def run_scratch(
+    optimizer: opt.Optimizer, parameters: dict[str, Array], grads: list[dict[str, Array]], lr: float
+) -> tuple[dict[str, Array], dict[str, float]]:
+    """The parameters after the steps, and each one's path: the sum of its largest steps."""
+    path = dict.fromkeys(parameters, 0.0)
+    for step in grads:
+        updated = optimizer.step(parameters, step, lr)
+        for k in path:
+            path[k] += float(np.max(np.abs(updated[k] - parameters[k]), initial=0.0))
+        parameters = updated
+    return parameters, path
+
+
+def assert_same_parameters(
+    name: str,
+    actual: tuple[dict[str, Array], dict[str, float]],
+    expected: dict[str, Array],
+    start: dict[str, Array],
+    steps: int,
+) -> None:
+    """Each step rounds ``p`` once and computes the step to a few ulps of the step's size, so the
+    error is measured against ``|p0|`` plus the path travelled (steps may cancel each other)."""
+    parameters, path = actual
+    for k, value in expected.items():
+        scale = float(np.max(np.abs(start[k]))) + path[k]
+        assert_close(
+            f"{name} after {steps} steps", k, parameters[k], value, OPS_PER_STEP * steps, scale
+        )
+
+
+STEPS = [1, 2, 10]
+
+
+# --- Twins of torch.optim ------------------------------------------------------------------------
+
+
+@given(steps=st.sampled_from(STEPS), data=st.data(), lr=learning_rates)
+def test_gradient_descent_matches_sgd(steps: int, data: st.DataObject, lr: float) -> None:
+    parameters, grads = data.draw(parameters_and_gradients(steps))
+    actual = run_scratch(opt.GradientDescent(), parameters, grads, lr)
+    expected = run_torch(lambda p: torch.optim.SGD(p, lr=lr), parameters, grads)
+    assert_same_parameters("GradientDescent", actual, expected, parameters, steps)
+
+
+@given(
+    steps=st.sampled_from(STEPS),
+    data=st.data(),
+    lr=learning_rates,
+    beta1=betas,
+    beta2=betas,
+    eps=epsilons,
+)
+def test_adam_matches_torch(
+    steps: int, data: st.DataObject, lr: float, beta1: float, beta2: float, eps: float
+) -> None:
+    parameters, grads = data.draw(parameters_and_gradients(steps))
+    actual = run_scratch(opt.Adam(beta1, beta2, eps), parameters, grads, lr)
+    expected = run_torch(
+        lambda p: torch.optim.Adam(p, lr=lr, betas=(beta1, beta2), eps=eps), parameters, grads
+    )
+    assert_same_parameters("Adam", actual, expected, parameters, steps)
+
+
+@given(steps=st.sampled_from(STEPS), data=st.data(), lr=learning_rates, beta=betas, eps=epsilons)
+def test_rmsprop_matches_torch(
+    steps: int, data: st.DataObject, lr: float, beta: float, eps: float
+) -> None:
+    parameters, grads = data.draw(parameters_and_gradients(steps))
+    actual = run_scratch(opt.RMSprop(beta, eps), parameters, grads, lr)
+    expected = run_torch(
+        lambda p: torch.optim.RMSprop(p, lr=lr, alpha=beta, eps=eps), parameters, grads
+    )
+    assert_same_parameters("RMSprop", actual, expected, parameters, steps)
+
+
+@given(steps=st.sampled_from(STEPS), data=st.data(), lr=learning_rates, beta=betas)
+def test_momentum_is_the_course_formula(
+    steps: int, data: st.DataObject, lr: float, beta: float
+) -> None:
+    parameters, grads = data.draw(parameters_and_gradients(steps))
+    actual = run_scratch(opt.Momentum(beta), parameters, grads, lr)
+    assert_same_parameters(
+        "Momentum", actual, course_momentum(parameters, grads, lr, beta), parameters, steps
+    )
+
+
+@given(steps=st.sampled_from(STEPS), data=st.data(), lr=learning_rates, beta=st.floats(0.0, 0.99))
+def test_momentum_is_torch_sgd_with_a_scaled_learning_rate(
+    steps: int, data: st.DataObject, lr: float, beta: float
+) -> None:
+    """``v = (1 - beta) buf``, so the course's momentum is ``SGD(lr (1 - beta), momentum=beta)``."""
+    parameters, grads = data.draw(parameters_and_gradients(steps))
+    actual = run_scratch(opt.Momentum(beta), parameters, grads, lr)
+    expected = run_torch(
+        lambda p: torch.optim.SGD(p, lr=lr * (1 - beta), momentum=beta), parameters, grads
+    )
+    assert_same_parameters("Momentum", actual, expected, parameters, steps)
+
+
+# --- State ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", opt.OPTIMIZERS)
+@given(data=st.data())
+def test_saved_state_continues_exactly(name: str, data: st.DataObject) -> None:
+    """A run interrupted after k steps and continued from the saved state (plain dict of arrays)
+    ends at exactly the same parameters as an uninterrupted run."""
+    parameters, grads = data.draw(parameters_and_gradients(6))
+    k = data.draw(st.integers(0, 6), label="k")
+    whole, _ = run_scratch(opt.make_optimizer(name), parameters, grads, 0.01)
+    first = opt.make_optimizer(name)
+    halfway, _ = run_scratch(first, parameters, grads[:k], 0.01)
+    saved = first.state_dict()
+    assert all(isinstance(v, np.ndarray) for v in saved.values())
+    second = opt.make_optimizer(name)
+    second.load_state_dict(saved)
+    resumed, _ = run_scratch(second, halfway, grads[k:], 0.01)
+    assert all(np.array_equal(whole[key], resumed[key]) for key in whole)
+
+
+def test_step_does_not_change_the_given_parameters() -> None:
+    parameters = {"W1": np.ones((2, 2))}
+    parameters["W1"].flags.writeable = False  # writing to it would raise
+    optimizer = opt.Adam()
+    updated = optimizer.step(parameters, {"dW1": np.ones((2, 2))}, 0.1)
+    assert np.all(updated["W1"] < 1) and np.all(parameters["W1"] == 1)
+    assert int(optimizer.state["t"]) == 1 and set(optimizer.state) == {"t", "v_dW1", "s_dW1"}
+
+
+def test_make_optimizer_passes_the_course_names() -> None:
+    momentum = opt.make_optimizer("momentum", beta=0.8)
+    rmsprop = opt.make_optimizer("rmsprop", beta2=0.95, epsilon=1e-6)
+    adam = opt.make_optimizer("adam", beta1=0.7, beta2=0.9, epsilon=1e-4)
+    assert isinstance(momentum, opt.Momentum) and momentum.beta == 0.8
+    assert isinstance(rmsprop, opt.RMSprop) and (rmsprop.beta, rmsprop.epsilon) == (0.95, 1e-6)
+    assert isinstance(adam, opt.Adam) and (adam.beta1, adam.beta2, adam.epsilon) == (0.7, 0.9, 1e-4)
+    assert type(opt.make_optimizer("gd")) is opt.GradientDescent
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: opt.make_optimizer("lbfgs"), "unknown optimizer"),
+        (
+            lambda: opt.Optimizer().step({"W1": np.ones(1)}, {"dW2": np.ones(1)}, 0.1),
+            "no parameter",
+        ),
+        (lambda: opt.Optimizer().step({"W1": np.ones(1)}, {"W1": np.ones(1)}, 0.1), "no parameter"),
+        (lambda: opt.StepDecay(1.0, 0), "time_interval"),
+    ],
+)
+def test_bad_input_raises_value_error(call: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --- Learning-rate schedules ----------------------------------------------------------------------
+
+epochs = st.integers(0, 200)
+rates = st.floats(0.0, 2.0)
+
+
+@given(lr0=learning_rates, rate=rates, epoch=epochs)
+def test_inverse_time_decay_formula(lr0: float, rate: float, epoch: int) -> None:
+    assert opt.InverseTimeDecay(rate)(lr0, epoch) == lr0 / (1 + rate * epoch)
+
+
+def test_inverse_time_decay_course_example() -> None:
+    # The course's update_lr(learning_rate=0.5, epoch_num=2, decay_rate=1) is 0.5 / 3.
+    assert opt.InverseTimeDecay(1.0)(0.5, 2) == pytest.approx(0.16666666666666666)
+
+
+@given(lr0=learning_rates, rate=st.floats(0.5, 1.0), n_epochs=st.integers(1, 60))
+def test_exponential_decay_matches_torch(lr0: float, rate: float, n_epochs: int) -> None:
+    """torch's ``ExponentialLR`` multiplies by ``gamma`` once per epoch (``n`` roundings); ours
+    takes one power: the same number to ``n`` ulps."""
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr0)
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=rate)
+    for epoch in range(n_epochs):
+        assert_close(
+            "ExponentialDecay",
+            f"lr at epoch {epoch}",
+            np.array(opt.ExponentialDecay(rate)(lr0, epoch)),
+            np.array(scheduler.get_last_lr()[0]),
+            epoch + 1,
+        )
+        optimizer.step()
+        scheduler.step()
+
+
+@given(lr0=learning_rates, rate=rates, interval=st.integers(1, 50), epoch=epochs)
+def test_step_decay_is_inverse_time_decay_held_for_each_interval(
+    lr0: float, rate: float, interval: int, epoch: int
+) -> None:
+    """The course's schedule_lr_decay: ``lr0 / (1 + rate * floor(epoch / interval))``; constant
+    within each interval of ``interval`` epochs."""
+    schedule = opt.StepDecay(rate, interval)
+    assert schedule(lr0, epoch) == lr0 / (1 + rate * np.floor(epoch / interval))
+    assert schedule(lr0, epoch) == schedule(lr0, epoch - epoch % interval)
+    assert schedule(lr0, epoch) == opt.InverseTimeDecay(rate)(lr0, epoch // interval)
+
+
+def test_step_decay_course_example() -> None:
+    # The course's schedule_lr_decay(learning_rate=0.5, epoch_num=100, decay_rate=1,
+    # time_interval=100) is 0.25.
+    assert opt.StepDecay(1.0, 100)(0.5, 100) == 0.25
+    assert opt.StepDecay(1.0, 100)(0.5, 99) == 0.5
