@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 import random
+import textwrap
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+import scratch
+from tests.learner import load, set_impl
+from tests.registry import CASES
 
 # ci: deterministic (the same examples on every run, so CI cannot flake), 100 examples a property.
 settings.register_profile(
@@ -35,3 +42,76 @@ def _seed_other_randomness() -> None:
     """Tests that draw with numpy or random outside hypothesis get the same numbers every run."""
     random.seed(0)
     np.random.seed(0)  # noqa: NPY002 -- seeds the legacy global state that third-party code may use
+
+
+# --- Learner mode (see tests/learner.py) ----------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--impl",
+        default="",
+        metavar="FILE_OR_MODULE",
+        help="check this file's (or module's) functions against the oracle instead of scratch's",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    set_impl(config.getoption("--impl"))
+    config.stash[_VERDICTS] = {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--impl``, only the tests that take the implementation as ``impl`` run."""
+    if not config.getoption("--impl"):
+        return
+    keep = [i for i in items if "impl" in getattr(i, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def impl(pytestconfig: pytest.Config) -> ModuleType:
+    """The implementation under test: ``scratch``, or the learner's ``--impl``."""
+    spec = pytestconfig.getoption("--impl")
+    return load(spec) if spec else scratch
+
+
+_VERDICTS = pytest.StashKey[dict[str, dict[str, str]]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    case = getattr(item, "callspec", None) and item.callspec.params.get("case")
+    if case is None or (report.when != "call" and not report.skipped):
+        return report
+    column = "forward" if "forward" in item.name or "float32" in item.name else "backward"
+    verdicts = item.config.stash[_VERDICTS].setdefault(str(case), {})
+    if report.failed:
+        message = str(call.excinfo.value) if call.excinfo else "failed"
+        lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+        said = next((ln for ln in lines if ln.startswith("diagnosis:")), lines[0] if lines else "")
+        verdicts[column] = "WRONG: " + said.removeprefix("diagnosis: ")
+    elif report.skipped and column not in verdicts:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+        verdicts[column] = reason.removeprefix("Skipped: ")
+    elif report.passed and column not in verdicts:
+        verdicts[column] = "verified"
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """With ``--impl``: each function of the contract and its verdict."""
+    if not config.getoption("--impl"):
+        return
+    verdicts = config.stash[_VERDICTS]
+    write = terminalreporter.write_line
+    terminalreporter.section(f"the contract, checked in {config.getoption('--impl')}")
+    for case in CASES:
+        got = verdicts.get(case.name, {})
+        forward = f"{case.forward_name}: {got.get('forward', 'not run')}"
+        write(f"{case.name:24} {textwrap.shorten(forward, 150)}")
+        if case.backward_name:
+            backward = f"{case.backward_name}: {got.get('backward', 'not run')}"
+            write(f"{'':24} {textwrap.shorten(backward, 150)}")

@@ -16,6 +16,7 @@ can show that the same checks fail on planted mistakes.
 
 from __future__ import annotations
 
+import os
 from types import ModuleType
 from typing import Any
 
@@ -24,9 +25,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import scratch
-from oracle.compare import assert_close, tolerance
+from oracle.compare import compare, tolerance
+from oracle.explain import Clues, explain, explain_error
 from oracle.gradcheck import assert_gradients
+from tests.learner import implemented, learner_option
+from tests.mistakes import KINKS, KNOWN, batch_size, first_example
 from tests.registry import CASES, WITH_BACKWARD, Case, Inputs
 from tests.strategies import read_only
 
@@ -44,23 +47,131 @@ def as_dtype(x: Any, dtype: type) -> Any:
     return x
 
 
-def assert_all_close(case: Case, kind: str, actual: dict, expected: dict, x: Inputs) -> None:
+def _known_mistakes(impl: ModuleType, case: Case, kind: str, x: Inputs) -> dict[str, dict]:
+    """For each output, what the usual mistakes would have returned (see ``tests/mistakes.py``)."""
+    known: dict[str, dict] = {}
+    if kind != "backward":
+        return known
+    if case.upstream is not None and case.oracle_backward is not None:
+        ones = read_only(np.ones_like(x[case.upstream]))
+        for name, local in case.oracle_backward({**x, case.upstream: ones}).items():
+            known.setdefault(name, {})[
+                f"the upstream gradient {case.upstream} is ignored: you returned the local "
+                f"derivative alone. The chain rule multiplies it by {case.upstream}."
+            ] = local
+    try:
+        forward = case.oracle_forward(x, case.forward(impl, x))
+    except Exception:  # the forward's own failure is reported by its own test
+        forward = {}
+    for name in case.oracle_backward(x) if case.oracle_backward else {}:
+        for fname, value in forward.items():
+            known.setdefault(name, {})[
+                f"you returned the forward's value ({fname}) instead of the gradient {name}."
+            ] = value
+    for name, mistakes in (KNOWN[case.name](x) if case.name in KNOWN else {}).items():
+        known.setdefault(name, {}).update(mistakes)
+    return known
+
+
+def _single_example_ok(impl: ModuleType, case: Case, kind: str, x: Inputs) -> bool | None:
+    """Whether ``impl`` is right on the first example alone (``None``: not applicable)."""
+    one = first_example(case.name, x)
+    if one is None or (kind == "forward" and case.forward_name == "dropout_forward"):
+        return None
+    call, reference = (
+        (case.forward, lambda y: case.oracle_forward(y, case.forward(impl, y)))
+        if kind == "forward"
+        else (case.backward, case.oracle_backward)
+    )
+    assert call is not None and reference is not None
+    try:
+        actual, expected = call(impl, one), reference(one)
+    except Exception:  # failing on one example is not "right on one example"
+        return False
+    return all(
+        compare(
+            case.name,
+            k,
+            actual[k],
+            v,
+            case.terms(one),
+            case.scale[k](one) if k in case.scale else None,
+        )
+        is None
+        for k, v in expected.items()
+    )
+
+
+def clues(impl: ModuleType, case: Case, kind: str, output: str, x: Inputs) -> Clues:
+    """What the explanation of a mismatch in ``output`` gets to know."""
+    kink_input = KINKS.get(case.name)
+    return Clues(
+        inputs={k: v for k, v in x.items() if isinstance(v, (np.ndarray, list))},
+        m=batch_size(case.name, x),
+        rule=case.formula if kind == "backward" else "",
+        anchor=(case.backward_name or case.forward_name) if kind == "backward" else "",
+        kinks=(np.asarray(x[kink_input]) == 0) if kink_input else None,
+        known=_known_mistakes(impl, case, kind, x).get(output, {}),
+        single_example_ok=_single_example_ok(impl, case, kind, x),
+        reproduce=reproduce_hint(),
+    )
+
+
+def reproduce_hint() -> str:
+    """The pytest command that runs the current test again (hypothesis replays the example)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    return f"pytest '{test}'{learner_option()}" if test else ""
+
+
+def run(impl: ModuleType, case: Case, kind: str, x: Inputs) -> dict:
+    """``case.forward`` or ``case.backward`` on ``impl``, with an in-place write explained."""
+    call = case.forward if kind == "forward" else case.backward
+    assert call is not None
+    name = case.forward_name if kind == "forward" else case.backward_name
+    try:
+        return call(impl, x)
+    except ValueError as error:
+        message = explain_error(f"{name} ({case})", error, Clues(reproduce=reproduce_hint()))
+        if message is None:
+            raise
+        raise AssertionError(message) from error
+
+
+def assert_all_close(
+    impl: ModuleType, case: Case, kind: str, actual: dict, expected: dict, x: Inputs
+) -> None:
     assert set(actual) == set(expected), (
         f"{case}: outputs {sorted(actual)}, expected {sorted(expected)}"
     )
+    function = case.forward_name if kind == "forward" else case.backward_name
     for name, value in expected.items():
         scale = case.scale[name](x) if name in case.scale else None
-        assert_close(f"{case} {kind}", name, actual[name], value, case.terms(x), scale)
+        found = compare(f"{function} ({case})", name, actual[name], value, case.terms(x), scale)
+        if found is not None:
+            raise AssertionError(explain(found, clues(impl, case, kind, name, x)))
 
 
 def check_forward(impl: ModuleType, case: Case, x: Inputs) -> None:
-    out = case.forward(impl, x)
-    assert_all_close(case, "forward", out, case.oracle_forward(x, out), x)
+    out = run(impl, case, "forward", x)
+    assert_all_close(impl, case, "forward", out, case.oracle_forward(x, out), x)
 
 
 def check_backward(impl: ModuleType, case: Case, x: Inputs) -> None:
     assert case.backward is not None and case.oracle_backward is not None
-    assert_all_close(case, "backward", case.backward(impl, x), case.oracle_backward(x), x)
+    out = run(impl, case, "backward", x)
+    assert_all_close(impl, case, "backward", out, case.oracle_backward(x), x)
+
+
+def check_float32(impl: ModuleType, case: Case, x: Inputs) -> None:
+    outputs = run(impl, case, "forward", x)
+    if case.backward is not None:
+        outputs |= run(impl, case, "backward", x)
+    for name, value in outputs.items():
+        if np.issubdtype(np.asarray(value).dtype, np.floating):
+            assert np.asarray(value).dtype == np.float32, (
+                f"{case}: {name} is {np.asarray(value).dtype} for float32 inputs: an operation "
+                "promoted it (a float64 constant array, or np.float64(...) around a value)."
+            )
 
 
 def check_finite_differences(impl: ModuleType, case: Case, x: Inputs) -> None:
@@ -93,41 +204,56 @@ def check_linear_in_upstream(impl: ModuleType, case: Case, x: Inputs) -> None:
         )
 
 
+def needs(case: Case, kind: str) -> tuple[str | None, ...]:
+    """The functions a test of ``case`` calls: the forward (and, for ``kind="backward"``, the
+    backward, whose finite differences and caches need the forward too)."""
+    forward = ("softmax", "cross_entropy") if case.name == "softmax_cross_entropy" else ()
+    names = (case.forward_name, *forward)
+    return names if kind == "forward" else (*names, case.backward_name)
+
+
+def draw(case: Case, data: st.DataObject, domain: str = "any") -> Inputs:
+    return data.draw(case.draw(domain), label="inputs")
+
+
 @DTYPES
 @pytest.mark.parametrize("case", CASES, ids=str)
 @given(data=st.data())
-def test_forward_matches_oracle(case: Case, dtype: type, data: st.DataObject) -> None:
-    check_forward(scratch, case, as_dtype(data.draw(case.draw("any"), label="inputs"), dtype))
+def test_forward_matches_oracle(
+    impl: ModuleType, case: Case, dtype: type, data: st.DataObject
+) -> None:
+    with implemented(impl, *needs(case, "forward")):
+        check_forward(impl, case, as_dtype(draw(case, data), dtype))
 
 
 @DTYPES
 @pytest.mark.parametrize("case", WITH_BACKWARD, ids=str)
 @given(data=st.data())
-def test_backward_matches_autograd(case: Case, dtype: type, data: st.DataObject) -> None:
-    check_backward(scratch, case, as_dtype(data.draw(case.draw("any"), label="inputs"), dtype))
+def test_backward_matches_autograd(
+    impl: ModuleType, case: Case, dtype: type, data: st.DataObject
+) -> None:
+    with implemented(impl, *needs(case, "backward")):
+        check_backward(impl, case, as_dtype(draw(case, data), dtype))
 
 
 @pytest.mark.parametrize("case", WITH_BACKWARD, ids=str)
 @given(data=st.data())
-def test_backward_matches_finite_differences(case: Case, data: st.DataObject) -> None:
-    check_finite_differences(scratch, case, data.draw(case.draw("smooth"), label="inputs"))
+def test_backward_matches_finite_differences(
+    impl: ModuleType, case: Case, data: st.DataObject
+) -> None:
+    with implemented(impl, *needs(case, "backward")):
+        check_finite_differences(impl, case, draw(case, data, "smooth"))
 
 
 @pytest.mark.parametrize("case", [c for c in WITH_BACKWARD if c.upstream], ids=str)
 @given(data=st.data())
-def test_backward_is_linear_in_upstream(case: Case, data: st.DataObject) -> None:
-    check_linear_in_upstream(scratch, case, data.draw(case.draw("any"), label="inputs"))
+def test_backward_is_linear_in_upstream(impl: ModuleType, case: Case, data: st.DataObject) -> None:
+    with implemented(impl, *needs(case, "backward")):
+        check_linear_in_upstream(impl, case, draw(case, data))
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 @given(data=st.data())
-def test_float32_in_float32_out(case: Case, data: st.DataObject) -> None:
-    x = as_dtype(data.draw(case.draw("any"), label="inputs"), np.float32)
-    outputs = case.forward(scratch, x)
-    if case.backward is not None:
-        outputs |= case.backward(scratch, x)
-    for name, value in outputs.items():
-        if np.issubdtype(np.asarray(value).dtype, np.floating):
-            assert np.asarray(value).dtype == np.float32, (
-                f"{case}: {name} is {np.asarray(value).dtype}"
-            )
+def test_float32_in_float32_out(impl: ModuleType, case: Case, data: st.DataObject) -> None:
+    with implemented(impl, *needs(case, "forward" if case.backward is None else "backward")):
+        check_float32(impl, case, as_dtype(draw(case, data), np.float32))

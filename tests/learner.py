@@ -1,0 +1,69 @@
+"""Learner mode: the contract's property tests run against a learner's own functions.
+
+``pytest --impl path/to/my_nn.py`` (or ``--impl my_package.my_module``) checks that file's
+functions instead of ``scratch``. A function the file does not define, or that raises
+``NotImplementedError``, is reported as not implemented (a skip with that reason). At the end a
+table gives each function of the contract its verdict.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+#: The ``--impl`` value of this run ("" when the tests check ``scratch``).
+_IMPL: list[str] = [""]
+
+
+def set_impl(spec: str) -> None:
+    _IMPL[0] = spec
+
+
+def learner_option() -> str:
+    """`` --impl X`` when the run checks a learner's file, else ``""``."""
+    return f" --impl {_IMPL[0]}" if _IMPL[0] else ""
+
+
+def load(spec: str) -> ModuleType:
+    """The module at the path ``spec`` (a ``.py`` file) or named ``spec``."""
+    path = Path(spec)
+    if spec.endswith(".py") or path.exists():
+        if not path.is_file():
+            raise pytest.UsageError(f"--impl {spec}: no such file")
+        name = f"learner_{path.stem}"
+        loader = importlib.util.spec_from_file_location(name, path.resolve())
+        if loader is None or loader.loader is None:
+            raise pytest.UsageError(f"--impl {spec}: not a Python file")
+        module = importlib.util.module_from_spec(loader)
+        sys.modules[name] = module
+        loader.loader.exec_module(module)
+        return module
+    try:
+        return importlib.import_module(spec)
+    except ImportError as error:
+        raise pytest.UsageError(f"--impl {spec}: cannot import it ({error})") from error
+
+
+def require(impl: ModuleType, *names: str | None) -> None:
+    """Skip the test, saying so, when ``impl`` lacks one of the functions ``names``."""
+    missing = [n for n in names if n is not None and not callable(getattr(impl, n, None))]
+    if missing:
+        pytest.skip(f"not implemented: {', '.join(missing)}")
+
+
+@contextmanager
+def implemented(impl: ModuleType, *names: str | None) -> Iterator[None]:
+    """Run the block, skipping the test when ``impl`` lacks ``names`` or raises
+    ``NotImplementedError`` (a stub not written yet)."""
+    require(impl, *names)
+    try:
+        yield
+    except NotImplementedError as error:
+        pytest.skip(f"not implemented: {', '.join(n for n in names if n)} ({error})")

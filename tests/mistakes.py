@@ -1,0 +1,116 @@
+"""What the common mistakes would return, so that a failure can name the one that was made.
+
+For each case of ``tests/registry.py``: ``KNOWN[name](x)`` maps an output's name to
+``{diagnosis: what a function making that mistake returns on the inputs x}``. These are wrong on
+purpose and written with NumPy here, in the tests: they are evidence for a diagnosis, never a
+reference. ``EXAMPLES[name]`` names the inputs that carry one column per example, so that a
+failing batch can be retried on its first example alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import oracle
+
+Inputs = dict[str, Any]
+Known = dict[str, dict[str, Any]]
+
+
+def _softmax(x: Inputs) -> Known:
+    s = oracle.softmax(x["Z"])
+    return {
+        "dZ": {
+            "you used only the diagonal of softmax's Jacobian, dZ = dA * s * (1 - s). Each s_i "
+            "depends on every z_k (ds_i/dz_k = s_i (1[i = k] - s_k)), so "
+            "dZ = s * (dA - sum(s * dA, axis=0, keepdims=True)).": x["dA"] * s * (1 - s),
+        }
+    }
+
+
+def _dropout(x: Inputs) -> Known:
+    dA, mask, keep_prob = x["dA"], x["mask"], x["keep_prob"]
+    return {
+        "dA_in": {
+            "the dropout mask is not applied in the backward (nor divided by keep_prob): a unit "
+            "dropped in the forward passes no gradient back, dA_in = dA * mask / keep_prob.": dA,
+            "the dropout mask is not applied in the backward: a unit dropped in the forward "
+            "passes no gradient back, dA_in = dA * mask / keep_prob.": dA / keep_prob,
+            "the backward applies the mask but does not divide by keep_prob. Inverted dropout "
+            "scales the kept units by 1/keep_prob in the forward, so the backward must too: "
+            "dA_in = dA * mask / keep_prob.": dA * mask,
+        }
+    }
+
+
+def _l2(x: Inputs) -> Known:
+    W, lambd, m = x["W"], x["lambd"], x["m"]
+    return {
+        "dW": {
+            "the L2 gradient without its 1/m: the penalty is lambd/(2m) * sum(W**2), so its "
+            "gradient is (lambd/m) * W, not lambd * W.": lambd * W,
+            "the L2 gradient with the 1/2 kept: d/dW of lambd/(2m) * sum(W**2) is (lambd/m) * W; "
+            "the 2 of the square cancels the 1/2.": lambd / (2 * m) * W,
+        }
+    }
+
+
+def _batchnorm(x: Inputs) -> Known:
+    Z, gamma, eps = x["Z"], x["gamma"], x["eps"]
+    inv_std = 1 / np.sqrt(Z.var(axis=1, keepdims=True) + eps)
+    return {
+        "dZ": {
+            "dZ treats the batch mean and variance as constants (dZ = gamma * inv_std * dZ_out): "
+            "both depend on every Z_j, which adds the terms - sum(dZ_hat) / m and "
+            "- Z_hat * sum(dZ_hat * Z_hat) / m.": gamma * inv_std * x["dZ_out"],
+        }
+    }
+
+
+KNOWN: dict[str, Callable[[Inputs], Known]] = {
+    "softmax": _softmax,
+    "dropout": _dropout,
+    "l2_penalty": _l2,
+    "batchnorm": _batchnorm,
+}
+
+#: For each case, the inputs whose columns are the examples (axis 1). Absent: no batch to split.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    **{a: ("Z", "dA") for a in ("relu", "leaky_relu", "sigmoid", "tanh", "softmax")},
+    "linear": ("A_prev", "dZ"),
+    **{
+        f"layer[{a}]": ("A_prev", "dZ")
+        for a in ("relu", "leaky_relu", "sigmoid", "tanh", "softmax", "identity")
+    },
+    **{loss: ("AL", "Y") for loss in ("cross_entropy", "binary_cross_entropy", "mse")},
+    "cost": ("loss",),
+    "softmax_cross_entropy": ("ZL", "AL", "Y"),
+    "dropout": ("A", "dA", "mask"),
+}
+
+#: For each case, the input whose exact zeros are kinks of the function.
+KINKS: dict[str, str] = {"relu": "Z", "leaky_relu": "Z"}
+
+
+def first_example(name: str, x: Inputs) -> Inputs | None:
+    """The inputs cut down to their first example, or ``None`` when the case has no batch."""
+    if name not in EXAMPLES:
+        return None
+    out = dict(x)
+    for key in EXAMPLES[name]:
+        out[key] = np.asarray(x[key])[:, :1]
+    return out
+
+
+def batch_size(name: str, x: Inputs) -> int | None:
+    """``m``: the number of examples in ``x`` (the ``m`` argument for L2)."""
+    if name == "l2_penalty":
+        return int(x["m"])
+    if name in EXAMPLES:
+        return int(np.shape(x[EXAMPLES[name][0]])[1])
+    if name == "batchnorm":
+        return int(np.shape(x["Z"])[1])
+    return None
