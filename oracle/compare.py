@@ -59,7 +59,9 @@ class Mismatch:
                 if np.issubdtype(self.expected.dtype, np.floating)
                 else np.float64
             ).tiny
-            ok = np.abs(a - b) <= self.tol * (np.abs(b) + self.scale) + tiny
+            # An infinite expected value would make the bound infinite too, accepting anything:
+            # it matches only an equal infinity.
+            ok = np.isfinite(b) & (np.abs(a - b) <= self.tol * (np.abs(b) + self.scale) + tiny)
             ok |= a == b  # equal infinities
         return np.asarray(~ok)
 
@@ -69,8 +71,10 @@ class Mismatch:
         if self.shapes_differ:
             return f"{head}: shape {a.shape}, expected {b.shape}"
         bad = self.bad()
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # inf - inf is NaN, reported as such
             diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
+            rel = diff / (np.abs(b) + self.scale) if self.scale or np.all(b != 0) else diff
+            rel = np.where(np.isfinite(b), rel, diff)  # not inf / inf = NaN for a finite miss
         worst = (
             np.unravel_index(
                 int(np.nanargmax(np.where(bad, np.nan_to_num(diff, nan=np.inf), -1))), a.shape
@@ -78,7 +82,6 @@ class Mismatch:
             if a.ndim
             else ()
         )
-        rel = diff / (np.abs(b) + self.scale) if self.scale or np.all(b != 0) else diff
         return (
             f"{head} at {int(bad.sum())} of {bad.size} elements (shape {a.shape}).\n"
             f"  worst at index {tuple(int(i) for i in worst)}: "

@@ -35,7 +35,7 @@ class Clues:
     formula in one line, and ``anchor`` its section in ``docs/derivatives.md``. ``kinks``: a boolean
     array of the output's shape, true where the input sits on a kink (relu at 0). ``known``: for a
     description of a known mistake, what a function making it would have returned.
-    ``single_example_ok``: whether the same function is right on the first example alone.
+    ``single_example_ok``: whether the same function is right on the worst element's example alone.
     ``reproduce``: how to run the failing example again.
     """
 
@@ -210,7 +210,8 @@ def _number(x: Any) -> str:
         return repr(x)
 
 
-def _worst(found: Mismatch) -> tuple[int, ...]:
+def worst_index(found: Mismatch) -> tuple[int, ...]:
+    """The index of the element furthest out of tolerance (NaN counts as furthest)."""
     a = np.asarray(found.actual, dtype=np.float64)
     b = np.asarray(found.expected, dtype=np.float64)
     with np.errstate(invalid="ignore"):
@@ -232,7 +233,7 @@ def explain(found: Mismatch, clues: Clues | None = None) -> str:
     lines.append(f"  {found.output}: yours has shape {a.shape}, the reference {b.shape}")
     if not found.shapes_differ:
         bad = found.bad()
-        index = _worst(found)
+        index = worst_index(found)
         there = [
             f"{k} = {_number(np.asarray(v)[index])}"
             for k, v in clues.inputs.items()
@@ -242,7 +243,7 @@ def explain(found: Mismatch, clues: Clues | None = None) -> str:
         lines.append(
             f"  worst element {index}: yours {_number(a[index])}, reference {_number(b[index])}{at}"
         )
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):
             diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
             rel = diff / (np.abs(b.astype(np.float64)) + found.scale)
         lines.append(

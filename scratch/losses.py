@@ -17,8 +17,10 @@ from scratch._types import Array
 #: ``log`` of a probability is clamped below at this value, as torch's ``binary_cross_entropy``
 #: does: a prediction of exactly 0 costs 100, not ``inf``, and ``0 * log 0`` is 0, not NaN.
 LOG_FLOOR = -100.0
-#: The smallest ``AL (1 - AL)`` that the binary cross-entropy backward divides by (torch's value).
-BCE_EPSILON = 1e-12
+#: The smallest ``AL (1 - AL)`` that the binary cross-entropy backward divides by. torch's value is
+#: the float32 constant ``1e-12f``, which is this number in float64: with it, the gradient at
+#: ``AL`` of exactly 0 or 1 equals torch's to the last bit.
+BCE_EPSILON = 9.999999960041972e-13
 
 
 def _clamped_log(P: Array) -> Array:

@@ -47,15 +47,6 @@ def _seed_other_randomness() -> None:
 # --- Learner mode (see tests/learner.py) ----------------------------------------------------------
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--impl",
-        default="",
-        metavar="FILE_OR_MODULE",
-        help="check this file's (or module's) functions against the oracle instead of scratch's",
-    )
-
-
 def pytest_configure(config: pytest.Config) -> None:
     set_impl(config.getoption("--impl"))
     config.stash[_VERDICTS] = {}
@@ -77,7 +68,11 @@ def impl(pytestconfig: pytest.Config) -> ModuleType:
     return load(spec) if spec else scratch
 
 
-_VERDICTS = pytest.StashKey[dict[str, dict[str, str]]]()
+#: For each case and column ("forward", "backward"): (rank, verdict). A higher rank wins: a
+#: diagnosed failure (3) over a bare one (2, finite differences say only that values differ), over
+#: not implemented (1), over verified (0).
+_VERDICTS = pytest.StashKey[dict[str, dict[str, tuple[int, str]]]]()
+_FORWARD_TESTS = {"test_forward_matches_oracle", "test_float32_in_float32_out"}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -86,18 +81,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     case = getattr(item, "callspec", None) and item.callspec.params.get("case")
     if case is None or (report.when != "call" and not report.skipped):
         return report
-    column = "forward" if "forward" in item.name or "float32" in item.name else "backward"
-    verdicts = item.config.stash[_VERDICTS].setdefault(str(case), {})
+    test = getattr(item, "originalname", item.name)
+    column = "forward" if test in _FORWARD_TESTS else "backward"
     if report.failed:
         message = str(call.excinfo.value) if call.excinfo else "failed"
         lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-        said = next((ln for ln in lines if ln.startswith("diagnosis:")), lines[0] if lines else "")
-        verdicts[column] = "WRONG: " + said.removeprefix("diagnosis: ")
-    elif report.skipped and column not in verdicts:
+        diagnosis = next((ln for ln in lines if ln.startswith("diagnosis:")), None)
+        said = (diagnosis or (lines[0] if lines else "failed")).removeprefix("diagnosis: ")
+        verdict = (3 if diagnosis else 2, "WRONG: " + said)
+    elif report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
-        verdicts[column] = reason.removeprefix("Skipped: ")
-    elif report.passed and column not in verdicts:
-        verdicts[column] = "verified"
+        verdict = (1, reason.removeprefix("Skipped: "))
+    else:
+        verdict = (0, "verified")
+    verdicts = item.config.stash[_VERDICTS].setdefault(str(case), {})
+    if verdict[0] > verdicts.get(column, (-1, ""))[0]:
+        verdicts[column] = verdict
     return report
 
 
@@ -110,8 +109,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section(f"the contract, checked in {config.getoption('--impl')}")
     for case in CASES:
         got = verdicts.get(case.name, {})
-        forward = f"{case.forward_name}: {got.get('forward', 'not run')}"
+        forward = f"{case.forward_name}: {got.get('forward', (0, 'not run'))[1]}"
         write(f"{case.name:24} {textwrap.shorten(forward, 150)}")
         if case.backward_name:
-            backward = f"{case.backward_name}: {got.get('backward', 'not run')}"
+            backward = f"{case.backward_name}: {got.get('backward', (0, 'not run'))[1]}"
             write(f"{'':24} {textwrap.shorten(backward, 150)}")

@@ -66,4 +66,5 @@ def implemented(impl: ModuleType, *names: str | None) -> Iterator[None]:
     try:
         yield
     except NotImplementedError as error:
-        pytest.skip(f"not implemented: {', '.join(n for n in names if n)} ({error})")
+        said = f" ({error})" if str(error) else ""
+        pytest.skip(f"not implemented: {', '.join(n for n in names if n)}{said}")

@@ -4,7 +4,7 @@ For each case of ``tests/registry.py``: ``KNOWN[name](x)`` maps an output's name
 ``{diagnosis: what a function making that mistake returns on the inputs x}``. These are wrong on
 purpose and written with NumPy here, in the tests: they are evidence for a diagnosis, never a
 reference. ``EXAMPLES[name]`` names the inputs that carry one column per example, so that a
-failing batch can be retried on its first example alone.
+failing batch can be retried on one example alone.
 """
 
 from __future__ import annotations
@@ -95,13 +95,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 KINKS: dict[str, str] = {"relu": "Z", "leaky_relu": "Z"}
 
 
-def first_example(name: str, x: Inputs) -> Inputs | None:
-    """The inputs cut down to their first example, or ``None`` when the case has no batch."""
+def one_example(name: str, x: Inputs, j: int = 0) -> Inputs | None:
+    """The inputs cut down to their example ``j``, or ``None`` when the case has no batch."""
     if name not in EXAMPLES:
         return None
     out = dict(x)
     for key in EXAMPLES[name]:
-        out[key] = np.asarray(x[key])[:, :1]
+        out[key] = np.asarray(x[key])[:, j : j + 1]
     return out
 
 
