@@ -269,16 +269,18 @@ def train(args: argparse.Namespace) -> int:
         disable=args.quiet,
         file=sys.stderr,
         dynamic_ncols=True,
+        # In a log file (CI) each refresh is a new line: refresh less often there.
+        mininterval=0.1 if sys.stderr.isatty() else 5.0,
     )
 
     def progress(event: Event) -> None:
         bar.update(event.step - bar.n)
-        bar.set_description(f"epoch {event.epoch}/{event.n_epochs}")
+        bar.set_description(f"epoch {event.epoch}/{event.n_epochs}", refresh=False)
         if event.kind == "epoch":
             postfix = {"loss": f"{event.train_loss:.4f}", "acc": f"{event.train_acc:.4f}"}
             if event.dev_loss is not None:
                 postfix |= {"dev_loss": f"{event.dev_loss:.4f}", "dev_acc": f"{event.dev_acc:.4f}"}
-            bar.set_postfix(postfix)
+            bar.set_postfix(postfix, refresh=False)
 
     start = time.perf_counter()
     with bar:

@@ -1,4 +1,8 @@
-"""Pictures of a run: the learning curves and the misclassified test images (PNG, via Agg)."""
+"""Pictures of a run: the learning curves and the misclassified test images (PNG files).
+
+Figures are made with ``matplotlib.figure.Figure`` rather than pyplot, so that saving a picture
+needs no display and leaves the caller's backend alone (a notebook keeps its inline plots).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,7 @@ import math
 import os
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display; before pyplot is imported
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from scratch._types import Array
 from scratch.model import History
@@ -17,7 +18,8 @@ from scratch.model import History
 
 def plot_history(history: History, path: str | os.PathLike[str], title: str = "") -> None:
     """Loss (left) and accuracy (right) per epoch, training and (if any) dev, saved to ``path``."""
-    figure, (loss_axes, acc_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    figure = Figure(figsize=(10, 4))
+    loss_axes, acc_axes = figure.subplots(1, 2)
     for axes, train, dev, label in (
         (loss_axes, history.train_loss, history.dev_loss, "cross-entropy"),
         (acc_axes, history.train_acc, history.dev_acc, "accuracy"),
@@ -36,7 +38,6 @@ def plot_history(history: History, path: str | os.PathLike[str], title: str = ""
         figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def plot_misclassified(
@@ -54,9 +55,8 @@ def plot_misclassified(
     shown = wrong[:max_images]
     columns = min(10, max(len(shown), 1))
     rows = max(math.ceil(len(shown) / columns), 1)
-    figure, axes_grid = plt.subplots(
-        rows, columns, figsize=(1.3 * columns + 0.4, 1.5 * rows + 0.6), squeeze=False
-    )
+    figure = Figure(figsize=(1.3 * columns + 0.4, 1.5 * rows + 0.6))
+    axes_grid = figure.subplots(rows, columns, squeeze=False)
     for axes in axes_grid.flat:
         axes.axis("off")
     for axes, j in zip(axes_grid.flat, shown, strict=False):
@@ -70,4 +70,3 @@ def plot_misclassified(
     figure.suptitle(f"{title}: {heading}" if title else heading, fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
