@@ -68,6 +68,10 @@ class Case:
 
     __repr__ = __str__
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """How hypothesis shows the case in a failing example: by its name, not its lambdas."""
+        printer.text(self.name)
+
 
 def _max(x: Any) -> float:
     return float(np.max(np.abs(x))) if np.size(x) else 0.0
@@ -516,7 +520,10 @@ BATCHNORM = Case(
     name="batchnorm",
     forward_name="batchnorm_forward",
     backward_name="batchnorm_backward",
-    formula="dZ = inv_std / m * (m dZ_hat - sum(dZ_hat) - Z_hat * sum(dZ_hat * Z_hat))",
+    formula=(
+        "dZ = inv_std / m * (m * dZ_hat - sum_j dZ_hat - Z_hat * sum_j (dZ_hat * Z_hat)), "
+        "dZ_hat = gamma * dZ_out, dgamma = sum_j (dZ_out * Z_hat), dbeta = sum_j dZ_out"
+    ),
     draw=_batchnorm_inputs,
     forward=lambda impl, x: {
         "Z_out": impl.batchnorm_forward(x["Z"], x["gamma"], x["beta"], x["eps"])[0]
