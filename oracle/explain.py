@@ -165,11 +165,16 @@ def diagnose(found: Mismatch, clues: Clues) -> str | None:
         )
     if not a.any() and b.any():
         return "your gradient is all zeros: nothing flows back (a missing term or an early return)."
-    for description, wrong in clues.known.items():
-        if _same(found, np.asarray(wrong), b) and not _same(found, a, b):
-            continue  # a known mistake that happens to equal the right answer here: no evidence
-        if _same(found, a, np.asarray(wrong)):
-            return description
+    fits = [
+        description
+        for description, wrong in clues.known.items()
+        # A known mistake that happens to equal the right answer here is no evidence.
+        if not _same(found, np.asarray(wrong), b) and _same(found, a, np.asarray(wrong))
+    ]
+    if len(fits) == 1:
+        return fits[0]
+    if fits:  # this example cannot tell them apart (e.g. dropout that kept every unit)
+        return " OR ".join(fits) + " (this example fits each of these; another would tell.)"
     c = _factor(found)
     if c is not None:
         return _name_factor(c, clues.m, found.output)

@@ -72,7 +72,11 @@ def impl(pytestconfig: pytest.Config) -> ModuleType:
 #: diagnosed failure (3) over a bare one (2, finite differences say only that values differ), over
 #: not implemented (1), over verified (0).
 _VERDICTS = pytest.StashKey[dict[str, dict[str, tuple[int, str]]]]()
-_FORWARD_TESTS = {"test_forward_matches_oracle", "test_float32_in_float32_out"}
+_FORWARD_TESTS = {
+    "test_forward_matches_oracle",
+    "test_float32_in_float32_out",
+    "test_forward_at_extreme_inputs",
+}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -107,10 +111,18 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     verdicts = config.stash[_VERDICTS]
     write = terminalreporter.write_line
     terminalreporter.section(f"the contract, checked in {config.getoption('--impl')}")
+    rows: list[tuple[list[str], str, str | None, str, str]] = []
     for case in CASES:
         got = verdicts.get(case.name, {})
-        forward = f"{case.forward_name}: {got.get('forward', (0, 'not run'))[1]}"
-        write(f"{case.name:24} {textwrap.shorten(forward, 150)}")
-        if case.backward_name:
-            backward = f"{case.backward_name}: {got.get('backward', (0, 'not run'))[1]}"
-            write(f"{'':24} {textwrap.shorten(backward, 150)}")
+        forward = got.get("forward", (0, "not run"))[1]
+        backward = got.get("backward", (0, "not run"))[1]
+        row = (case.forward_name, case.backward_name, forward, backward)
+        if rows and rows[-1][1:] == row:  # e.g. every layer[...] alike: one row
+            rows[-1][0].append(case.name)
+        else:
+            rows.append(([case.name], *row))
+    for names, forward_name, backward_name, forward, backward in rows:
+        name = names[0] if len(names) == 1 else f"{names[0].split('[')[0]}[{len(names)} kinds]"
+        write(f"{name:24} {textwrap.shorten(f'{forward_name}: {forward}', 150)}")
+        if backward_name:
+            write(f"{'':24} {textwrap.shorten(f'{backward_name}: {backward}', 150)}")

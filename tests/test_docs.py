@@ -11,6 +11,16 @@
    defaults) has the code's parameter names, in order, every required one, and the code's
    defaults.
 4. The files and tests the page points to exist, and ``README.md`` points to the page.
+
+``docs/derivatives.md`` (the maths, which failure messages link to) cannot drift either:
+
+5. Every case of ``WITH_BACKWARD`` has a section whose GitHub anchor is its ``backward_name``, and
+   the case's ``formula`` is in that section verbatim.
+6. A real failure message links to a section that exists: the file ``oracle.explain.DERIVATIONS``
+   names is this page, and the anchor the message carries is the failing backward's section.
+7. Every ``#anchor`` link to ``derivatives.md`` in ``docs/*.md`` and ``README.md`` resolves to a
+   heading, every link the page makes to another page resolves, and a failure message quoted in
+   the docs carries the registry's rule for the section it links to.
 """
 
 from __future__ import annotations
@@ -21,12 +31,16 @@ import inspect
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, find, settings
 
 import scratch
-from tests.registry import CASES, Case
+from oracle.explain import DERIVATIONS
+from tests.registry import CASES, WITH_BACKWARD, Case, Inputs
+from tests.test_contract import check_backward
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "contract.md"
@@ -309,3 +323,256 @@ def test_readme_points_to_the_contract() -> None:
     assert "docs/contract.md" in readme, "README.md does not point to docs/contract.md"
     missing = sorted({p for p in PATH.findall(readme) if not (ROOT / p).is_file()})
     assert not missing, f"README.md points to files that do not exist: {missing}"
+
+
+# --- 5. docs/derivatives.md: a section per backward, with its rule ------------------------------
+
+DERIVATIVES = ROOT / DERIVATIONS
+#: An ATX heading: its level, and its text without an optional closing run of ``#``.
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
+#: A Markdown link or image, for its text: ``[text](target)``.
+LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading's text (github-slugger): lower case, every character but
+    letters, digits, ``-``, ``_`` and spaces dropped (backticks, dots, slashes, apostrophes, ...),
+    each space turned into ``-``. A link's text stands for the link. Emphasis written with ``_``
+    would keep its underscores here but not on GitHub: headings on these pages do not use it."""
+    text = LINK_TEXT.sub(r"\1", heading).strip().lower()
+    return re.sub(r"\s", "-", "".join(c for c in text if c.isalnum() or c in "-_" or c.isspace()))
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Each heading's GitHub anchor -> its section: from the heading to the next heading of the
+    same or a higher level (headings inside fenced code blocks are not headings). A repeated
+    anchor gets ``-1``, ``-2``, ... as on GitHub."""
+    lines = text.splitlines()
+    headings: list[tuple[int, int, str]] = []  # (line, level, anchor)
+    fence: str | None = None
+    seen: dict[str, int] = {}
+    for number, line in enumerate(lines):
+        opening = FENCE_LINE.match(line)
+        if opening:
+            marker = opening.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        match = HEADING.match(line) if fence is None else None
+        if match is None:
+            continue
+        anchor = base = github_anchor(match.group(2))
+        while anchor in seen:
+            seen[base] += 1
+            anchor = f"{base}-{seen[base]}"
+        seen[anchor] = 0
+        headings.append((number, len(match.group(1)), anchor))
+    sections = {}
+    for index, (start, level, anchor) in enumerate(headings):
+        end = next((n for n, lv, _ in headings[index + 1 :] if lv <= level), len(lines))
+        sections[anchor] = "\n".join(lines[start:end])
+    return sections
+
+
+def _derivatives() -> str:
+    assert DERIVATIVES.is_file(), (
+        f"{DERIVATIONS} is missing: failure messages link to its sections (oracle/explain.py)"
+    )
+    return DERIVATIVES.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("relu_backward", "relu_backward"),
+        ("`relu_backward`", "relu_backward"),
+        ("`relu(Z)` / `relu_backward(dA, Z)`", "reluz--relu_backwardda-z"),
+        ("Where the 1/m comes from", "where-the-1m-comes-from"),
+        ("The course's convention", "the-courses-convention"),
+        ("Conventions, and why", "conventions-and-why"),
+        ("See [the contract](contract.md)", "see-the-contract"),
+        # From github-slugger's own test fixtures (test/fixtures.json):
+        ("heading with a - dash", "heading-with-a---dash"),
+        (
+            "exchange.bind_headers(exchange, routing [, bindCallback])",
+            "exchangebind_headersexchange-routing--bindcallback",
+        ),
+        ("I ♥ unicode", "i--unicode"),
+    ],
+)
+def test_github_anchor_is_githubs(heading: str, anchor: str) -> None:
+    """The anchors GitHub gives these headings (github-slugger's rules, and its test fixtures)."""
+    assert github_anchor(heading) == anchor
+
+
+def test_repeated_headings_get_numbered_anchors_and_fences_hold_no_heading() -> None:
+    # github-slugger's fixtures: echo, echo, "echo 1", echo-1, echo.
+    echoes = "".join(f"## {h}\n" for h in ("echo", "echo", "echo 1", "echo-1", "echo"))
+    assert list(_sections(echoes)) == ["echo", "echo-1", "echo-1-1", "echo-1-2", "echo-2"]
+    text = "# A\n## B\nb1\n```sh\n# not a heading\n```\n## B\nb2\n# C\n"
+    sections = _sections(text)
+    assert list(sections) == ["a", "b", "b-1", "c"]
+    assert "# not a heading" in sections["b"] and "b2" not in sections["b"]
+    assert "b2" in sections["a"], "a section runs until a heading of the same or a higher level"
+
+
+@pytest.mark.parametrize("case", WITH_BACKWARD, ids=str)
+def test_every_backward_has_a_derivation_with_its_rule(case: Case) -> None:
+    assert case.backward_name is not None
+    sections = _sections(_derivatives())
+    assert case.backward_name in sections, (
+        f"registry case {case}: {DERIVATIONS} has no section with the anchor "
+        f"#{case.backward_name} (a heading `## {case.backward_name}`), which its failure "
+        f"messages link to"
+    )
+    assert case.formula in sections[case.backward_name], (
+        f"registry case {case}: the section #{case.backward_name} of {DERIVATIONS} does not carry "
+        f"the case's formula {case.formula!r} verbatim (copy the `formula` string from "
+        f"tests/registry.py into the section, on one line)"
+    )
+
+
+# --- 6. A real failure message links to an existing section -------------------------------------
+
+#: The link a failure message ends its rule line with: ``(docs/derivatives.md#relu_backward)``.
+MESSAGE_LINK = re.compile(r"\(([\w./-]+\.md)#([\w-]+)\)")
+
+#: A deterministic search for an input on which a wrong backward fails (as in test_planted.py):
+#: the same inputs every run, no database, no shrinking (any failing input has the link).
+SEARCH = settings(
+    database=None,
+    derandomize=True,
+    max_examples=200,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _doubled(backward: Any) -> Any:
+    """``backward`` with every gradient it returns multiplied by 2: wrong wherever one is not 0."""
+
+    def wrong(*args: Any, **kwargs: Any) -> Any:
+        out = backward(*args, **kwargs)
+        return tuple(2 * g for g in out) if isinstance(out, tuple) else 2 * out
+
+    return wrong
+
+
+def test_derivations_is_this_page() -> None:
+    assert (ROOT / DERIVATIONS).resolve() == (ROOT / "docs" / "derivatives.md").resolve()
+    _derivatives()
+
+
+# hypothesis warns when it builds the text of a large drawn input, which find() does for each
+# input it tries; the text is never shown here.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
+@pytest.mark.parametrize("case", WITH_BACKWARD, ids=str)
+def test_a_failure_message_links_to_the_derivation_of_its_rule(case: Case) -> None:
+    """Run the contract's own check on ``scratch`` with this case's backward doubled, and follow
+    the link in the message it fails with."""
+    assert case.backward_name is not None
+    impl: Any = SimpleNamespace(**{n: getattr(scratch, n) for n in scratch.__all__})
+    setattr(impl, case.backward_name, _doubled(getattr(scratch, case.backward_name)))
+
+    def fails(x: Inputs) -> bool:
+        try:
+            check_backward(impl, case, x)
+        except AssertionError:
+            return True
+        return False
+
+    x = find(case.draw("any"), fails, settings=SEARCH)
+    with pytest.raises(AssertionError) as caught:
+        check_backward(impl, case, x)
+    message = str(caught.value)
+    assert f"the rule: {case.formula}" in message, message
+    links = MESSAGE_LINK.findall(message)
+    assert links == [(DERIVATIONS, case.backward_name)], (
+        f"the failure message of {case} should link to {DERIVATIONS}#{case.backward_name}, "
+        f"links {links}:\n{message}"
+    )
+    path, anchor = links[0]
+    assert (ROOT / path).is_file(), f"the failure message links to {path}, which does not exist"
+    assert anchor in _sections((ROOT / path).read_text(encoding="utf-8")), (
+        f"the failure message links to {path}#{anchor}, which is no heading there"
+    )
+
+
+# --- 7. Links into and out of derivatives.md ---------------------------------------------------
+
+#: A Markdown link's target: ``[text](target)`` or ``[text](target "title")``.
+LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+#: ``derivatives.md#anchor`` written anywhere (prose, code, a quoted failure message).
+DERIVATIVES_ANCHOR = re.compile(r"(?<![\w-])derivatives\.md#([\w-]+)")
+#: The rule line of a failure message quoted in the docs.
+RULE_LINE = re.compile(r"the rule: (.+?) +\(docs/derivatives\.md#([\w-]+)\)")
+
+
+def _pages() -> list[Path]:
+    return [*sorted((ROOT / "docs").glob("*.md")), README]
+
+
+def _link_targets(page: Path) -> list[tuple[Path, str]]:
+    """Every Markdown link of ``page`` with an anchor: (the page it targets, the anchor)."""
+    found = []
+    for target in LINK_TARGET.findall(page.read_text(encoding="utf-8")):
+        if "://" in target or target.startswith("mailto:") or "#" not in target:
+            continue
+        path, anchor = target.split("#", 1)
+        found.append(((page.parent / path).resolve() if path else page.resolve(), anchor))
+    return found
+
+
+def test_links_to_derivatives_resolve() -> None:
+    anchors = set(_sections(_derivatives()))
+    links: list[tuple[str, str]] = []
+    for page in _pages():
+        name = str(page.relative_to(ROOT))
+        links += [
+            (name, anchor)
+            for target, anchor in _link_targets(page)
+            if target == DERIVATIVES.resolve()
+        ]
+        links += [(name, a) for a in DERIVATIVES_ANCHOR.findall(page.read_text(encoding="utf-8"))]
+    assert links, f"no page links to a section of {DERIVATIONS}: the check below checks nothing"
+    broken = sorted({f"{name}: #{anchor}" for name, anchor in links if anchor not in anchors})
+    assert not broken, f"links to {DERIVATIONS} with no such heading there: {broken}"
+
+
+def test_links_from_derivatives_resolve() -> None:
+    page = DERIVATIVES
+    broken = []
+    for target in LINK_TARGET.findall(_derivatives()):
+        if "://" in target:
+            continue
+        path = target.split("#", 1)[0]
+        if path and not (page.parent / path).is_file():
+            broken.append(f"{target} (no such file)")
+    for target, anchor in _link_targets(page):
+        if (
+            target.suffix == ".md"
+            and target.is_file()
+            and anchor not in _sections(target.read_text(encoding="utf-8"))
+        ):
+            broken.append(f"{target.name}#{anchor} (no such heading)")
+    assert not broken, f"{DERIVATIONS} links to what does not exist: {broken}"
+
+
+def test_quoted_failure_messages_carry_the_registrys_rule() -> None:
+    formulas = {c.backward_name: c.formula for c in WITH_BACKWARD}
+    quoted = [
+        (page.relative_to(ROOT), rule, anchor)
+        for page in _pages()
+        for rule, anchor in RULE_LINE.findall(page.read_text(encoding="utf-8"))
+    ]
+    assert quoted, f"{DERIVATIONS} should quote a real failure message (How to read a failure)"
+    wrong = [
+        f"{page}: the rule {rule!r} for #{anchor}, the registry says {formulas.get(anchor)!r}"
+        for page, rule, anchor in quoted
+        if formulas.get(anchor) != rule
+    ]
+    assert not wrong, "a failure message quoted in the docs has drifted:\n" + "\n".join(wrong)
