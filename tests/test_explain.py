@@ -17,7 +17,7 @@ import pytest
 
 import scratch
 from oracle.compare import Mismatch, compare
-from oracle.explain import Clues, diagnose, explain
+from oracle.explain import Clues, diagnose, explain, explain_error
 from tests.registry import CASES, Case
 from tests.strategies import read_only
 from tests.test_contract import check_backward, check_forward
@@ -351,3 +351,51 @@ def test_no_diagnosis_is_invented_for_an_unrecognised_error() -> None:
     assert isinstance(found, Mismatch)
     assert diagnose(found, Clues(m=4)) is None
     assert "diagnosis" not in explain(found, Clues(m=4))
+
+
+# The edges of the diagnosis
+
+
+def test_an_irrational_factor_is_reported_in_decimals() -> None:
+    a = np.array([[1.0, -2.0], [3.0, 0.5]])
+    found = compare("f", "dW", np.pi * a, a)
+    assert found is not None
+    assert "3.142 times the right one: off by a constant factor" in (diagnose(found, Clues()) or "")
+
+
+def test_no_factor_is_fitted_to_a_zero_reference_or_non_finite_values() -> None:
+    zero = np.zeros((2, 2))
+    found = compare("f", "dW", np.array([[0.0, 1.0], [0.0, 0.0]]), zero)
+    assert found is not None and diagnose(found, Clues()) is None
+    found = compare("f", "dW", np.array([[np.inf, 1.0]]), np.array([[np.inf, 2.0]]))
+    assert found is not None and diagnose(found, Clues()) is None
+
+
+def test_an_unrelated_shape_is_called_wrong_shape() -> None:
+    found = compare("f", "dW", np.zeros((4, 5)), np.ones((2, 3)))
+    assert found is not None
+    assert (
+        diagnose(found, Clues()) == "your dW has shape (4, 5), the right one (2, 3): wrong shape."
+    )
+
+
+def test_mistakes_this_example_cannot_tell_apart_are_all_named() -> None:
+    expected = np.array([[2.0, 4.0]])
+    found = compare("f", "dA_in", np.array([[1.0, 2.0]]), expected)
+    assert found is not None
+    known = {"mistake A": np.array([[1.0, 2.0]]), "mistake B": np.array([[1.0, 2.0]])}
+    said = diagnose(found, Clues(known=known)) or ""
+    assert said.startswith("mistake A OR mistake B")
+
+
+def test_a_scalar_output_and_non_array_inputs_are_shown() -> None:
+    found = compare("cost", "J", np.asarray(2.0), np.asarray(1.0))
+    assert found is not None
+    message = explain(found, Clues(inputs={"weights": [np.ones((2, 3))], "lambd": 0.5, "x": "?"}))
+    assert "inputs: weights [(2, 3)], lambd 0.5, x '?'" in message
+    assert "worst element (): yours 2, reference 1" in message
+
+
+def test_only_an_in_place_write_is_explained_among_errors() -> None:
+    assert explain_error("relu", ValueError("shapes (2,3) and (4,5) not aligned")) is None
+    assert explain_error("relu", TypeError("read-only")) is None
