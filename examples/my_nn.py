@@ -2,7 +2,7 @@
 
 Check it against the oracle with
 
-    pytest --impl examples/my_nn.py
+    pytest --impl=examples/my_nn.py      (or: tox -e learner)
 
 Every function the suite knows is checked (forward against PyTorch, backward against autograd and
 finite differences); the ones this file does not define are reported as not implemented. The
@@ -54,7 +54,7 @@ def linear_forward(A_prev, W, b):
 def linear_backward(dZ, A_prev, W):
     dA_prev = W.T @ dZ
     dW = dZ @ A_prev.T
-    db = np.sum(dZ, axis=1)  # MISTAKE: without keepdims, db is (n,) instead of (n, 1)
+    db = np.sum(dZ, axis=1, keepdims=True)
     return dA_prev, dW, db
 
 
@@ -67,7 +67,10 @@ def cost(loss):
 
 
 def softmax_cross_entropy_backward(AL, Y):
-    return AL - Y  # MISTAKE: the 1/m of the mean cost is missing
+    # MISTAKE: the 1/m of the mean cost is missing. This is the course's convention (its 1/m
+    # is in linear_backward), but linear_backward above follows this project's: mixed, the
+    # network's gradients are m times too large.
+    return AL - Y
 
 
 def l2_penalty(weights, lambd, m):

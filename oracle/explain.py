@@ -36,7 +36,9 @@ class Clues:
     array of the output's shape, true where the input sits on a kink (relu at 0). ``known``: for a
     description of a known mistake, what a function making it would have returned.
     ``single_example_ok``: whether the same function is right on the worst element's example alone.
-    ``reproduce``: how to run the failing example again.
+    ``reproduce``: how to run the failing example again. ``convention``: where the learner's
+    functions put the ``1/m``: ``"mean"`` (in the loss's backward, this project's) or ``"course"``
+    (in ``linear_backward``'s ``dW`` and ``db``, as the deep learning course does).
     """
 
     inputs: Mapping[str, Any] = field(default_factory=dict)
@@ -47,6 +49,7 @@ class Clues:
     known: Mapping[str, Any] = field(default_factory=dict)
     single_example_ok: bool | None = None
     reproduce: str = ""
+    convention: str = "mean"
 
 
 # --- Diagnoses ----------------------------------------------------------------------------------
@@ -85,23 +88,24 @@ def _factor(found: Mismatch) -> float | None:
     return c if not scaled.bad().any() else None
 
 
-def _name_factor(c: float, m: int | None, output: str) -> str:
+def _name_factor(c: float, m: int | None, output: str, convention: str = "mean") -> str:
     """What a constant factor usually means."""
 
     def near(x: float) -> bool:
         return bool(np.isclose(c, x, rtol=1e-4, atol=0.0))
 
     times = f"your {output} is {_fraction(c)} times the right one"
+    where = (
+        "In the course's convention only linear_backward divides by m (dW and db); the loss's "
+        "backward is that of the summed loss (dZL = AL - Y)."
+        if convention == "course"
+        else "The loss's backward divides by m once (the gradient of the mean cost); "
+        "nothing else does."
+    )
     if m is not None and m > 1 and near(m):
-        return (
-            f"{times}, and m = {m}: the 1/m is missing. The loss's backward divides by m once "
-            "(the gradient of the mean cost); nothing else does."
-        )
+        return f"{times}, and m = {m}: the 1/m is missing. {where}"
     if m is not None and m > 1 and near(1 / m):
-        return (
-            f"{times}, which is 1/m for m = {m}: you divide by m twice. The 1/m belongs in the "
-            "loss's backward only; linear_backward must not divide again."
-        )
+        return f"{times}, which is 1/m for m = {m}: you divide by m twice. {where}"
     if near(-1.0):
         return f"{times}: the sign is wrong (a gradient points uphill; the update subtracts it)."
     if near(2.0):
@@ -177,7 +181,7 @@ def diagnose(found: Mismatch, clues: Clues) -> str | None:
         return " OR ".join(fits) + " (this example fits each of these; another would tell.)"
     c = _factor(found)
     if c is not None:
-        return _name_factor(c, clues.m, found.output)
+        return _name_factor(c, clues.m, found.output, clues.convention)
     bad = found.bad()
     if clues.kinks is not None and np.shape(clues.kinks) == bad.shape:
         kinks = np.asarray(clues.kinks, dtype=bool)

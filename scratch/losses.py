@@ -21,6 +21,8 @@ LOG_FLOOR = -100.0
 #: the float32 constant ``1e-12f``, which is this number in float64: with it, the gradient at
 #: ``AL`` of exactly 0 or 1 equals torch's to the last bit.
 BCE_EPSILON = 9.999999960041972e-13
+#: ``e**LOG_FLOOR`` (float64): below it, ``log(AL)`` is clamped and the cross-entropy is flat.
+PROB_FLOOR = np.exp(LOG_FLOOR)
 
 
 def _clamped_log(P: Array) -> Array:
@@ -57,7 +59,9 @@ def cross_entropy_backward(AL: Array, Y: Array) -> Array:
     flat, so the gradient there is 0.
     """
     m = AL.shape[1]
-    unclamped = np.log(np.maximum(AL, np.finfo(AL.dtype).tiny)) > LOG_FLOOR
+    # Compared on AL, not on log(AL): in float32 the log of the smallest normal number is only
+    # -87, so a floor of tiny(dtype) under the log would leave AL = 0 unclamped (and -Y / 0).
+    unclamped = AL >= PROB_FLOOR
     safe_AL = np.where(unclamped, AL, 1)
     return np.where(unclamped, -Y / safe_AL, 0) / m
 

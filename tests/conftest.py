@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import scratch
+from tests.conventions import MEAN, course_adapter, mixed_conventions
 from tests.learner import load, set_impl
 from tests.registry import CASES
 
@@ -48,7 +49,7 @@ def _seed_other_randomness() -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    set_impl(config.getoption("--impl"))
+    set_impl(config.getoption("--impl"), config.getoption("--convention"))
     config.stash[_VERDICTS] = {}
 
 
@@ -65,7 +66,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def impl(pytestconfig: pytest.Config) -> ModuleType:
     """The implementation under test: ``scratch``, or the learner's ``--impl``."""
     spec = pytestconfig.getoption("--impl")
-    return load(spec) if spec else scratch
+    convention = pytestconfig.getoption("--convention")
+    if not spec and convention == MEAN:
+        return scratch
+    # A learner's file may use the course's signatures (relu(Z) -> A, cache, ...): read them.
+    return course_adapter(load(spec) if spec else scratch, convention)  # type: ignore[return-value]
 
 
 #: For each case and column ("forward", "backward"): (rank, verdict). A higher rank wins: a
@@ -126,3 +131,23 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write(f"{name:24} {textwrap.shorten(f'{forward_name}: {forward}', 150)}")
         if backward_name:
             write(f"{'':24} {textwrap.shorten(f'{backward_name}: {backward}', 150)}")
+    mixed = _mixed(config)
+    if mixed:
+        write("")
+        write(mixed, red=True, bold=True)
+
+
+def _mixed(config: pytest.Config) -> str | None:
+    backward = {
+        case: got["backward"][1]
+        for case, got in config.stash[_VERDICTS].items()
+        if "backward" in got
+    }
+    return mixed_conventions(backward, config.getoption("--convention"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Functions that each pass under a different convention still make a wrong network."""
+    if session.config.getoption("--impl") and _mixed(session.config) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,6 +1,6 @@
 """Learner mode: the contract's property tests run against a learner's own functions.
 
-``pytest --impl path/to/my_nn.py`` (or ``--impl my_package.my_module``) checks that file's
+``pytest --impl=path/to/my_nn.py`` (or ``--impl=my_package.my_module``) checks that file's
 functions instead of ``scratch``. A function the file does not define, or that raises
 ``NotImplementedError``, is reported as not implemented (a skip with that reason). At the end a
 table gives each function of the contract its verdict.
@@ -18,17 +18,18 @@ from types import ModuleType
 
 import pytest
 
-#: The ``--impl`` value of this run ("" when the tests check ``scratch``).
-_IMPL: list[str] = [""]
+#: The ``--impl`` and ``--convention`` values of this run ("" and "mean" for ``scratch``).
+_IMPL: list[str] = ["", "mean"]
 
 
-def set_impl(spec: str) -> None:
-    _IMPL[0] = spec
+def set_impl(spec: str, convention: str = "mean") -> None:
+    _IMPL[:] = [spec, convention]
 
 
 def learner_option() -> str:
-    """`` --impl X`` when the run checks a learner's file, else ``""``."""
-    return f" --impl {_IMPL[0]}" if _IMPL[0] else ""
+    """`` --impl=X`` (and ``--convention course``) as this run was given them."""
+    impl = f" --impl={_IMPL[0]}" if _IMPL[0] else ""
+    return impl + (f" --convention {_IMPL[1]}" if _IMPL[1] != "mean" else "")
 
 
 def load(spec: str) -> ModuleType:

@@ -72,9 +72,9 @@ def test_a_transposed_dW_is_named() -> None:
 # 2. off by a constant factor: m, 1/m, -1, 2, 1/2, any other c
 
 
-def test_a_missing_one_over_m_is_named() -> None:
+def test_a_course_style_loss_backward_is_told_its_convention() -> None:
     def softmax_cross_entropy_backward(AL: Any, Y: Any) -> Any:
-        return AL - Y
+        return AL - Y  # the course's dZL: the gradient of the summed loss
 
     Zs = np.log(np.asarray(AL))
     message = failure(
@@ -86,7 +86,19 @@ def test_a_missing_one_over_m_is_named() -> None:
         Y=Y,
     )
     assert "dZL is wrong" in message
-    assert "4 times the right one, and m = 4: the 1/m is missing" in message
+    assert "follows the deep learning course's convention for dZL" in message
+    assert "--convention course" in message
+
+
+def test_a_missing_one_over_m_is_named() -> None:
+    a = np.array([[1.0, -2.0, 0.5, 4.0]])
+    found = compare("dropout_backward", "dA_in", 4 * a, a)
+    assert found is not None
+    said = diagnose(found, Clues(m=4)) or ""
+    assert said.startswith("your dA_in is 4 times the right one, and m = 4: the 1/m is missing.")
+    assert "The loss's backward divides by m once" in said
+    said = diagnose(found, Clues(m=4, convention="course")) or ""
+    assert "In the course's convention only linear_backward divides by m" in said
 
 
 def test_dividing_by_m_twice_is_named() -> None:

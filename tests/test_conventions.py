@@ -1,0 +1,149 @@
+"""Learner mode in the course's convention: the 1/m in linear_backward, the course's signatures.
+
+``examples/course_nn.py`` is written as the course's assignments are. Under ``course`` it passes
+the same property tests as ``scratch`` does under ``mean`` (the oracle is still autograd, scaled
+by the factor the convention implies); under ``mean`` each of its convention-dependent functions is
+told which convention it follows; mistakes planted in it get their diagnosis in the course's
+terms; and mixing the conventions across functions is named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conventions import COURSE, MEAN, course_adapter, mixed_conventions
+from tests.learner import load
+from tests.registry import CASES
+from tests.strategies import read_only
+from tests.test_contract import check_backward, check_finite_differences, check_forward
+
+CASE = {c.name: c for c in CASES}
+COURSE_FILE = load("examples/course_nn.py")
+COURSE_CASES = [
+    "relu",
+    "sigmoid",
+    "linear",
+    "layer[relu]",
+    "layer[sigmoid]",
+    "binary_cross_entropy",
+]
+
+
+def course_style(convention: str, **wrong: Callable[..., Any]) -> SimpleNamespace:
+    """``examples/course_nn.py`` (with the functions ``wrong`` replaced), read as ``convention``."""
+    module = SimpleNamespace(**{**vars(COURSE_FILE), **wrong})
+    return course_adapter(module, convention)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", COURSE_CASES)
+@given(data=st.data())
+def test_the_course_file_is_verified_under_the_course_convention(name: str, data: Any) -> None:
+    case = CASE[name]
+    impl = course_style(COURSE)
+    check_forward(impl, case, data.draw(case.draw("any"), label="inputs"))
+    check_backward(impl, case, data.draw(case.draw("any"), label="inputs"))
+    check_finite_differences(impl, case, data.draw(case.draw("smooth"), label="inputs"))
+
+
+LINEAR = {
+    "A_prev": [[1.0, 2.0, -1.0], [0.5, -0.5, 2.0], [3.0, 1.0, 0.0]],
+    "W": [[0.2, -0.4, 1.0], [1.5, 0.3, -0.7]],
+    "b": [[0.1], [-0.2]],
+    "dZ": [[0.3, -1.2, 0.7], [2.0, 0.4, -0.9]],
+}
+BCE = {"AL": [[0.9, 0.2, 0.6, 0.3]], "Y": [[1.0, 0.0, 0.0, 1.0]]}
+
+
+def message(impl: Any, name: str, inputs: dict[str, Any]) -> str:
+    x = {k: read_only(np.asarray(v, dtype=np.float64)) for k, v in inputs.items()}
+    with pytest.raises(AssertionError) as caught:
+        check_backward(impl, CASE[name], x)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "inputs", "output"), [("linear", LINEAR, "dW"), ("binary_cross_entropy", BCE, "dAL")]
+)
+def test_under_mean_the_course_file_is_told_its_convention(
+    name: str, inputs: dict, output: str
+) -> None:
+    said = message(course_style(MEAN), name, inputs)
+    assert f"follows the deep learning course's convention for {output}" in said
+    assert "run with --convention course" in said
+
+
+def test_under_course_a_mean_style_function_is_told_its_convention() -> None:
+    def linear_backward(dZ: Any, cache: Any) -> Any:
+        A_prev, W, _ = cache
+        return W.T @ dZ, dZ @ A_prev.T, dZ.sum(axis=1, keepdims=True)
+
+    said = message(course_style(COURSE, linear_backward=linear_backward), "linear", LINEAR)
+    assert "follows this project's mean convention for dW" in said
+    assert "--convention mean" in said
+
+
+def test_a_course_style_db_divided_twice_is_named_in_the_course_terms() -> None:
+    def linear_backward(dZ: Any, cache: Any) -> Any:
+        dA_prev, dW, db = COURSE_FILE.linear_backward(dZ, cache)
+        return dA_prev, dW, db / dZ.shape[1]
+
+    said = message(course_style(COURSE, linear_backward=linear_backward), "linear", LINEAR)
+    assert "db is wrong" in said
+    assert "which is 1/m for m = 3: you divide by m twice" in said
+    assert "In the course's convention only linear_backward divides by m" in said
+
+
+def test_a_course_style_sign_error_is_named() -> None:
+    def binary_cross_entropy_backward(AL: Any, Y: Any) -> Any:
+        return np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)
+
+    impl = course_style(COURSE, binary_cross_entropy_backward=binary_cross_entropy_backward)
+    assert "-1 times the right one: the sign is wrong" in message(impl, "binary_cross_entropy", BCE)
+
+
+def test_mixing_the_conventions_is_named() -> None:
+    mixed = mixed_conventions(
+        {
+            "softmax_cross_entropy": "verified",
+            "linear": "your linear_backward follows the deep learning course's convention for dW",
+            "relu": "verified",
+        },
+        MEAN,
+    )
+    assert mixed is not None
+    assert "softmax_cross_entropy follow the mean convention, linear the course one" in mixed
+    assert "divided by m twice" in mixed
+    mixed = mixed_conventions(
+        {
+            "binary_cross_entropy": "verified",
+            "layer[relu]": "your layer_backward follows this project's mean convention for dW",
+        },
+        COURSE,
+    )
+    assert mixed is not None and "divided by m never" in mixed
+
+
+@pytest.mark.parametrize(
+    "verdicts",
+    [
+        {"softmax_cross_entropy": "verified", "linear": "verified"},
+        {
+            "cross_entropy": "your x follows the deep learning course's convention for dAL",
+            "linear": "your y follows the deep learning course's convention for dW",
+        },
+        {
+            "relu": "WRONG: whatever",
+            "linear": "your y follows the deep learning course's convention for dW",
+        },
+    ],
+    ids=["all-mean", "all-course", "no-loss"],
+)
+def test_one_convention_throughout_is_not_mixed(verdicts: dict[str, str]) -> None:
+    assert mixed_conventions(verdicts, MEAN) is None
