@@ -5,6 +5,13 @@ with ``scratch.model.model`` under a progress bar, reports the test accuracy and
 folder: ``model.npz`` (``scratch.checkpoint``), ``run.json`` (configuration, history, results),
 ``curves.png`` and ``misclassified.png`` (``scratch.plots``). ``evaluate`` and ``predict`` use a
 saved ``model.npz``. A bad option or a missing file ends with one line on stderr and exit status 2.
+
+Training never loses work: at the end of an epoch, once ``CHECKPOINT_SECONDS`` have passed since
+the last save, the run's state goes to ``checkpoint.npz`` in the run folder (removed once the
+model is saved). Ctrl-C stops after the step in progress, saves the checkpoint and says how to
+go on (``train --resume PATH``; exit status 130). A run whose loss becomes NaN or infinite stops
+at that step, saves the last good state as the checkpoint and suggests a smaller learning rate
+(exit status 1).
 """
 
 from __future__ import annotations
@@ -22,10 +29,18 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from scratch import validate
 from scratch._types import Array
-from scratch.checkpoint import SavedModel, load_model, save_model
+from scratch.checkpoint import (
+    SavedModel,
+    load_checkpoint,
+    load_model,
+    save_checkpoint,
+    save_model,
+)
 from scratch.data import DATASETS, DataError, Dataset, load_dataset
 from scratch.idx import IdxError
+from scratch.model import TrainingDiverged, TrainingInterrupted, TrainingState
 from scratch.preprocessing import NORMALIZATIONS, fit_normalizer, flatten, one_hot, train_dev_split
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
@@ -53,6 +68,21 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 DEFAULTS["fashion-mnist"] = DEFAULTS["mnist"]
+#: The options of every data set, used when not given.
+COMMON_DEFAULTS: dict[str, Any] = {
+    "dataset": "digits",
+    "seed": 0,
+    "dev_fraction": 0.1,
+    "normalization": "scale",
+}
+#: Options that may differ when a run is resumed (the rest must be the run's own).
+RESUMABLE = ("epochs", "learning_rate")
+CHECKPOINT = "checkpoint.npz"
+#: At most one periodic checkpoint this often (a save takes about 10 ms, a digits epoch 30 ms):
+#: a crash loses at most this much training. Ctrl-C and a diverged run always save.
+CHECKPOINT_SECONDS = 10.0
+#: The exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 PREDICT_HELP = """\
 Each INPUT is one of:
@@ -64,7 +94,7 @@ Each INPUT is one of:
 Prints one line per image: the input, the predicted class and its probability."""
 
 
-class UsageError(Exception):
+class UsageError(ValueError):
     """A bad option or input that argparse could not see: reported like argparse's own errors."""
 
 
@@ -146,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
             for name, defaults in DEFAULTS.items()
         ),
     )
-    train.add_argument("--dataset", choices=DATASETS, default="digits", help="default: digits")
+    train.add_argument("--dataset", choices=DATASETS, help="default: digits")
     train.add_argument(
         "--data-dir",
         help="folder of the MNIST/Fashion-MNIST files (default: $DEEPSCRATCH_DATA_DIR, "
@@ -161,17 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=OPTIMIZERS)
     train.add_argument("--lambd", type=_non_negative_float, help="L2 regularisation strength")
     train.add_argument("--keep-prob", type=_probability, help="dropout keep probability")
-    train.add_argument("--seed", type=int, default=0, help="default: 0")
+    train.add_argument("--seed", type=_non_negative_int, help="default: 0")
     train.add_argument(
         "--dev-fraction",
         type=_fraction,
-        default=0.1,
         help="share of the training set held out as the dev set (default: 0.1)",
     )
     train.add_argument(
         "--normalization",
         choices=NORMALIZATIONS,
-        default="scale",
         help="scale pixels to [0, 1], or standardise each pixel with training statistics "
         "(default: scale)",
     )
@@ -179,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="output folder (default: runs/<dataset>-<date>-<time>)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--resume",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="go on with the run saved in CHECKPOINT (a checkpoint.npz that Ctrl-C or a "
+        "diverged run left): its options are the run's own; --epochs and --learning-rate may "
+        "change, and the run folder is the checkpoint's unless --out is given",
+    )
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -211,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "evaluate":
             return evaluate(args)
         return predict(args)
+    except TrainingStopped as stopped:
+        parser.exit(stopped.status, f"{parser.prog} {args.command}: {stopped}\n")
+    except KeyboardInterrupt:
+        parser.exit(EXIT_INTERRUPTED, f"{parser.prog} {args.command}: interrupted\n")
     except (UsageError, DataError, IdxError, OSError, ValueError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         if isinstance(error, OSError) and error.filename is not None and error.strerror:
@@ -218,16 +258,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(2, f"{parser.prog} {args.command}: error: {message}\n")
 
 
+class TrainingStopped(Exception):
+    """Training stopped before its end (Ctrl-C, or a loss that blew up): the one line to print
+    and the exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 # ---------------------------------------------------------------------------------------- train
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
-    """The options as given, each missing hyperparameter taken from the data set's defaults."""
-    config = {key: getattr(args, key) for key in ("dataset", "seed", "dev_fraction")}
-    for key, default in DEFAULTS[args.dataset].items():
+    """The options as given, each missing one taken from the defaults (of the data set)."""
+    config = {key: _given(args, key, default) for key, default in COMMON_DEFAULTS.items()}
+    for key, default in DEFAULTS[config["dataset"]].items():
+        config[key] = _given(args, key, default)
+    return config
+
+
+def _given(args: argparse.Namespace, key: str, default: Any) -> Any:
+    value = getattr(args, key)
+    return default if value is None else value
+
+
+def _resumed_config(args: argparse.Namespace, saved: dict[str, Any]) -> dict[str, Any]:
+    """The configuration of the run saved in a checkpoint, with ``RESUMABLE`` options as given;
+    any other option given must be the run's own."""
+    keys = [*COMMON_DEFAULTS, *DEFAULTS["digits"]]
+    config = saved.get("config")
+    if not isinstance(config, dict) or sorted(config) != sorted(keys):
+        raise UsageError(f"{args.resume}: the checkpoint has no configuration of a train run")
+    for key in keys:
         given = getattr(args, key)
-        config[key] = default if given is None else given
-    config["normalization"] = args.normalization
+        if given is None or key in RESUMABLE:
+            config[key] = config[key] if given is None else given
+        elif given != config[key]:
+            option = "--" + key.replace("_", "-")
+            raise UsageError(
+                f"--resume: the run was trained with {option} {config[key]}, not {given}; leave "
+                f"{option} out (only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE)} "
+                "may change), or start a new run"
+            )
     return config
 
 
@@ -250,10 +323,31 @@ def train(args: argparse.Namespace) -> int:
     from scratch.network import predict as predict_labels
     from scratch.plots import plot_history, plot_misclassified
 
-    config = _config(args)
-    dataset = load_dataset(config["dataset"], args.data_dir)
-    out = _output_folder(args.out, config["dataset"])
+    resume: TrainingState | None = None
+    data_dir = args.data_dir
+    if args.resume is not None:
+        resume, saved = load_checkpoint(args.resume)
+        config = _resumed_config(args, saved)
+        out = args.out if args.out is not None else args.resume.parent
+        if data_dir is None and isinstance(saved.get("data_dir"), str):
+            data_dir = saved["data_dir"]  # where the run found its data
+    else:
+        config = _config(args)
+        out = _output_folder(args.out, config["dataset"])
+    dataset = load_dataset(config["dataset"], data_dir)
     out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
+    checkpoint = out / CHECKPOINT
+    last_save = time.monotonic()
+
+    def save(state: TrainingState) -> None:
+        where = None if data_dir is None else str(Path(data_dir).resolve())
+        save_checkpoint(checkpoint, state, {"config": config, "data_dir": where})
+
+    def save_now_and_then(state: TrainingState) -> None:
+        nonlocal last_save
+        if time.monotonic() - last_save >= CHECKPOINT_SECONDS:
+            save(state)
+            last_save = time.monotonic()
 
     X_train, y_train, X_dev, y_dev = train_dev_split(
         flatten(dataset.train_images), dataset.train_labels, config["dev_fraction"], config["seed"]
@@ -265,6 +359,7 @@ def train(args: argparse.Namespace) -> int:
     steps_per_epoch = math.ceil(X_train.shape[1] / config["batch_size"])
     bar = tqdm(
         total=config["epochs"] * steps_per_epoch,
+        initial=0 if resume is None else resume.step,
         unit="step",
         disable=args.quiet,
         file=sys.stderr,
@@ -283,23 +378,44 @@ def train(args: argparse.Namespace) -> int:
             bar.set_postfix(postfix, refresh=False)
 
     start = time.perf_counter()
-    with bar:
-        parameters, history = model(
-            normalizer.apply(X_train),
-            one_hot(y_train, C),
-            learning_rate=config["learning_rate"],
-            print_every=max(1, steps_per_epoch // 20),
-            iteration=config["epochs"],
-            hidden_layers=config["hidden_layers"],
-            batch_size=config["batch_size"],
-            optimizer=config["optimizer"],
-            lambd=config["lambd"],
-            keep_prob=config["keep_prob"],
-            seed=config["seed"],
-            callback=progress,
-            X_dev=normalizer.apply(X_dev) if has_dev else None,
-            Y_dev=one_hot(y_dev, C) if has_dev else None,
-        )
+    try:
+        with bar:
+            parameters, history = model(
+                normalizer.apply(X_train),
+                one_hot(y_train, C),
+                learning_rate=config["learning_rate"],
+                print_every=max(1, steps_per_epoch // 20),
+                iteration=config["epochs"],
+                hidden_layers=config["hidden_layers"],
+                batch_size=config["batch_size"],
+                optimizer=config["optimizer"],
+                lambd=config["lambd"],
+                keep_prob=config["keep_prob"],
+                seed=config["seed"],
+                callback=progress,
+                X_dev=normalizer.apply(X_dev) if has_dev else None,
+                Y_dev=one_hot(y_dev, C) if has_dev else None,
+                resume=resume,
+                checkpoint=save_now_and_then,
+            )
+    except TrainingInterrupted as interrupted:
+        save(interrupted.state)
+        raise TrainingStopped(
+            f"interrupted after step {interrupted.state.step} (epoch "
+            f"{interrupted.state.epoch + 1} of {config['epochs']}); saved {checkpoint}; go on "
+            f"with: deepscratch train --resume {checkpoint}",
+            EXIT_INTERRUPTED,
+        ) from None
+    except TrainingDiverged as diverged:
+        save(diverged.state)
+        smaller = f"{config['learning_rate'] / 10:g}"
+        raise TrainingStopped(
+            f"error: training diverged at step {diverged.step} (epoch {diverged.epoch} of "
+            f"{config['epochs']}): {diverged.cause}. Try a smaller --learning-rate than "
+            f"{config['learning_rate']:g}: the last good state is saved in {checkpoint}; go on "
+            f"with: deepscratch train --resume {checkpoint} --learning-rate {smaller}",
+            1,
+        ) from None
     seconds = time.perf_counter() - start
 
     X_test = normalizer.apply(flatten(dataset.test_images))
@@ -346,6 +462,7 @@ def train(args: argparse.Namespace) -> int:
         out / "misclassified.png",
         title=dataset.name,
     )
+    checkpoint.unlink(missing_ok=True)  # the model is saved: nothing left to resume
     print(f"wrote {out}/: model.npz, run.json, curves.png, misclassified.png")
     return 0
 
@@ -403,12 +520,23 @@ def _read_input(text: str, saved: SavedModel, data_dir: str | None) -> tuple[Arr
         return dataset.test_images[index : index + 1], dataset.test_labels[index : index + 1]
     path = Path(text)
     if path.suffix.lower() == ".npy":
-        images = np.load(path, allow_pickle=False)
+        try:
+            images = np.load(path, allow_pickle=False)
+        except (ValueError, EOFError) as error:  # an object array, or a damaged file
+            raise UsageError(f"{text}: not a readable .npy array of numbers ({error})") from None
+        images = validate.real_array(text, "images", images)
+        validate.finite(text, "images", images)
         return (images[None] if images.ndim == 2 else images), None
     if path.suffix.lower() == ".png":
         import matplotlib.image
 
-        pixels = np.asarray(matplotlib.image.imread(path), dtype=np.float64)
+        try:
+            image = matplotlib.image.imread(path)
+        except FileNotFoundError:
+            raise
+        except (OSError, SyntaxError, ValueError) as error:  # Pillow's "not a PNG file"
+            raise UsageError(f"{text}: not a readable PNG image ({error})") from None
+        pixels = np.asarray(image, dtype=np.float64)
         if pixels.ndim == 3:
             pixels = pixels[..., :3].mean(axis=2)
         return (pixels * saved.meta["max_value"])[None], None

@@ -16,15 +16,25 @@
   official file. Fashion-MNIST publishes MD5s of its ``.gz`` files only, so its unzipped files are
   checked for structure only (magic number, header against size, image and label counts).
 
-The decoded arrays are cached as ``<name>.npz`` beside the files (written atomically), when that
-folder is writable; later loads read the cache.
+A damaged file (truncated, corrupt, a wrong magic number, a checksum that does not match) is a
+``DataError`` that names it, never used. A download is checked before it is saved, and saved
+atomically, so a broken one never stays where a later run would find it.
+
+The data folder is only read (and written only to download into it). The decoded arrays are
+cached in ``cache_root()/decoded/<name>-<key>.npz``, where ``key`` comes from the MD5s of the four
+files as they are: files that change get a new cache entry, and an entry is used only for the
+very files it was made from. A cache that cannot be read, or whose arrays are not what they must
+be, is ignored and written again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import urllib.request
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from scratch._types import Array
-from scratch.idx import IdxError, md5, read_idx
+from scratch.idx import IdxError, decode_idx, md5
 
 #: Seconds to wait on a silent server: a machine without network fails at once or after this.
 DOWNLOAD_TIMEOUT = 10.0
@@ -44,7 +54,7 @@ PARTS = ("train_images", "train_labels", "test_images", "test_labels")
 CACHE_KEYS = PARTS
 
 
-class DataError(Exception):
+class DataError(ValueError):
     """A data set that cannot be had: files missing and not downloadable, or damaged."""
 
 
@@ -181,12 +191,17 @@ def load_digits() -> Dataset:
 
 
 def data_root(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """``data_dir``, else ``$DEEPSCRATCH_DATA_DIR``, else ``$XDG_CACHE_HOME/deepscratch`` (by
-    default ``~/.cache/deepscratch``)."""
+    """``data_dir``, else ``$DEEPSCRATCH_DATA_DIR``, else ``cache_root()``."""
     if data_dir:
         return Path(data_dir)
     if os.environ.get("DEEPSCRATCH_DATA_DIR"):
         return Path(os.environ["DEEPSCRATCH_DATA_DIR"])
+    return cache_root()
+
+
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME/deepscratch``, by default ``~/.cache/deepscratch``: the user's own cache,
+    where decoded data sets are kept (and downloads go when no data folder is named)."""
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "deepscratch"
 
@@ -204,12 +219,9 @@ def missing_files_message(name: str, root: Path) -> str:
 def load_idx_dataset(
     name: str, root: Path, download: bool, mirrors: Sequence[str] | None = None
 ) -> Dataset:
-    """MNIST or Fashion-MNIST from ``root``: the cache, else the files (downloaded if allowed)."""
+    """MNIST or Fashion-MNIST from the files in ``root`` (downloaded if allowed and missing),
+    checked, then decoded or read from the cache of their decoding."""
     source = SOURCES[name]
-    for folder in (root / name, root):
-        cached = _read_cache(folder / f"{name}.npz", source)
-        if cached is not None:
-            return cached
     paths: list[tuple[Path, str | None]] = []
     for file in source.files:
         found = _find(file, (root / name, root))
@@ -221,15 +233,34 @@ def load_idx_dataset(
                 + missing_files_message(name, root)
             )
         paths.append(found)
-    arrays = []
+    stored, digests = [], []
     for path, checksum in paths:
         try:
-            arrays.append(read_idx(path, checksum))
-        except (IdxError, OSError) as error:
+            data = path.read_bytes()
+        except OSError as error:
+            raise DataError(f"{path}: cannot be read ({error.strerror or error})") from None
+        digest = md5(data)
+        if checksum is not None and digest != checksum:
+            raise DataError(
+                f"{path}: checksum mismatch: MD5 {digest}, expected {checksum} "
+                "(a damaged or different file: delete it and get it again)"
+            )
+        stored.append(data)
+        digests.append(digest)
+    key = md5("\n".join([name, *digests]).encode())[:16]
+    cache = cache_root() / "decoded" / f"{name}-{key}.npz"
+    cached = _read_cache(cache, name, source, key)
+    if cached is not None:
+        return cached
+    arrays = []
+    for (path, _), data in zip(paths, stored, strict=True):
+        try:
+            arrays.append(decode_idx(data, str(path)))
+        except IdxError as error:
             raise DataError(str(error)) from None
     _check_shapes(name, arrays, paths)
     dataset = _dataset(name, source, dict(zip(PARTS, arrays, strict=True)))
-    _write_cache(paths[0][0].parent / f"{name}.npz", dataset)
+    _write_cache(cache, dataset, key)
     return dataset
 
 
@@ -272,6 +303,11 @@ def _check_shapes(name: str, arrays: list[Array], paths: list[tuple[Path, str | 
             )
         if labels.size and int(labels.max()) >= len(SOURCES[name].classes):
             raise DataError(f"{name}: a label of {int(labels.max())} beside {path}")
+    if arrays[0].shape[1:] != arrays[2].shape[1:]:
+        raise DataError(
+            f"{name}: the training images are {arrays[0].shape[1:]} but the test images "
+            f"{arrays[2].shape[1:]} ({paths[0][0]}, {paths[2][0]})"
+        )
 
 
 def _download(name: str, file: IdxFile, root: Path, mirrors: Sequence[str]) -> Path:
@@ -284,7 +320,9 @@ def _download(name: str, file: IdxFile, root: Path, mirrors: Sequence[str]) -> P
         try:
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
                 data = response.read()
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            # HTTPException: the connection dropped mid-file (IncompleteRead) or the server
+            # answered nonsense; the partial data is never saved.
             errors.append(f"{url}: {getattr(error, 'reason', error)}")
             continue
         if md5(data) != file.gz_md5:
@@ -319,23 +357,50 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _read_cache(path: Path, source: IdxSource) -> Dataset | None:
-    """The data set cached at ``path``, or ``None`` when there is no readable cache."""
+#: What reading a damaged ``.npz`` can raise.
+_NPZ_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
+def _read_cache(path: Path, name: str, source: IdxSource, key: str) -> Dataset | None:
+    """The data set cached at ``path`` for the files of ``key``, or ``None`` when there is no
+    cache, or it cannot be read, or its arrays are not what the files decode to in kind (uint8
+    images ``(m, h, w)``, labels ``(m,)`` below ``C``, made from the files of ``key``)."""
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in CACHE_KEYS}
-    except (OSError, ValueError, KeyError):
+            arrays = {part: npz[part] for part in (*CACHE_KEYS, "source")}
+    except _NPZ_ERRORS:
         return None
-    return _dataset(path.stem, source, arrays)
+    images = (arrays["train_images"], arrays["test_images"])
+    labels = (arrays["train_labels"], arrays["test_labels"])
+    whole = (
+        str(arrays["source"]) == key
+        and all(x.dtype == np.uint8 and x.ndim == 3 for x in images)
+        and images[0].shape[1:] == images[1].shape[1:]
+        and all(y.dtype.kind in "iu" and y.ndim == 1 for y in labels)
+        and all(x.shape[0] == y.shape[0] for x, y in zip(images, labels, strict=True))
+        and all(y.size == 0 or 0 <= y.min() <= y.max() < len(source.classes) for y in labels)
+    )
+    return _dataset(name, source, arrays) if whole else None
 
 
-def _write_cache(path: Path, dataset: Dataset) -> None:
-    """Cache ``dataset`` at ``path`` atomically; a folder that cannot be written is no error."""
+def _write_cache(path: Path, dataset: Dataset, key: str) -> None:
+    """Cache ``dataset`` at ``path`` atomically; a cache that cannot be written is no error."""
     temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
     try:
-        np.savez(temporary, **{key: getattr(dataset, key) for key in CACHE_KEYS})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {part: getattr(dataset, part) for part in CACHE_KEYS}
+        np.savez(temporary, source=np.asarray(key), **arrays)
         os.replace(temporary, path)
     except OSError:
         pass

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import zlib
 from pathlib import Path
@@ -68,7 +69,9 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> Array:
         )
     dims = tuple(int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
     dtype = DTYPES[type_code]
-    expected = header_size + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    # math.prod: Python integers, which cannot overflow (np.prod in int64 could, for a header of
+    # many large dimensions, and wrap round to a size that happens to match).
+    expected = header_size + math.prod(dims) * dtype.itemsize
     if len(data) != expected:
         kind = "truncated" if len(data) < expected else "size mismatch"
         raise IdxError(
@@ -87,10 +90,15 @@ def read_idx(path: str | os.PathLike[str], md5sum: str | None = None) -> Array:
     file) must equal it, else ``IdxError``: a file that parses can still be the wrong one.
     """
     path = Path(path)
-    stored = path.read_bytes()
+    return decode_idx(path.read_bytes(), str(path), md5sum)
+
+
+def decode_idx(stored: bytes, name: str = "<bytes>", md5sum: str | None = None) -> Array:
+    """The array in ``stored``, the bytes of an IDX file as stored (raw or gzip-compressed), after
+    checking their MD5 against ``md5sum`` when given; ``name`` is for error messages."""
     if md5sum is not None and md5(stored) != md5sum.lower():
         raise IdxError(
-            f"{path}: checksum mismatch: MD5 {md5(stored)}, expected {md5sum} "
+            f"{name}: checksum mismatch: MD5 {md5(stored)}, expected {md5sum} "
             "(a damaged or different file: delete it and get it again)"
         )
     data = stored
@@ -98,8 +106,8 @@ def read_idx(path: str | os.PathLike[str], md5sum: str | None = None) -> Array:
         try:
             data = gzip.decompress(stored)
         except (OSError, EOFError, zlib.error) as error:
-            raise IdxError(f"{path}: broken gzip data ({error})") from None
-    return parse_idx(data, str(path))
+            raise IdxError(f"{name}: broken gzip data ({error})") from None
+    return parse_idx(data, name)
 
 
 def idx_bytes(array: Array) -> bytes:

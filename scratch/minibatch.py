@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch import validate
 from scratch._types import Array
 
 
@@ -17,12 +18,17 @@ def random_mini_batches(
     exactly one batch. The order depends only on ``seed`` (and ``m``): the same seed gives the
     same batches.
     """
+    X = validate.real_array("random_mini_batches", "X", X)
+    Y = validate.real_array("random_mini_batches", "Y", Y)
     if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+        guess = ""
+        if X.ndim == 2 and Y.ndim == 2 and X.shape[0] == Y.shape[1]:
+            guess = ": X is (m, n); did you mean X.T?"
         raise ValueError(
             f"random_mini_batches: X {X.shape} and Y {Y.shape} must be (n, m) with the same m"
+            + guess
         )
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+    batch_size = validate.integer("random_mini_batches", "batch_size", batch_size, minimum=1)
     m = X.shape[1]
     permutation = np.random.default_rng(seed).permutation(m)
     X_shuffled, Y_shuffled = X[:, permutation], Y[:, permutation]

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from scratch import validate
 from scratch._types import Array, Generator
 from scratch.batchnorm import BatchNormCache, batchnorm_backward, batchnorm_forward
 from scratch.linear import (
@@ -89,10 +90,22 @@ def init_parameters(
         raise ValueError(
             f"unknown init method {method!r}; expected one of {sorted(INITIALISATIONS)}"
         )
-    if len(layer_dims) < 2 or any(int(n) < 1 for n in layer_dims):
-        raise ValueError(
-            f"layer_dims must be at least [n_0, n_L], every size >= 1; got {list(layer_dims)}"
-        )
+    if len(layer_dims) < 2:
+        raise ValueError(f"layer_dims must be at least [n_0, n_L]; got {list(layer_dims)}")
+    for layer, n in enumerate(layer_dims):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            what = (
+                "the input"
+                if layer == 0
+                else "the output"
+                if layer == len(layer_dims) - 1
+                else ("a hidden layer")
+            )
+            raise ValueError(
+                f"init_parameters: layer_dims[{layer}] ({what}) is {n!r}: every size >= 1 "
+                f"(a whole number of units); got {list(layer_dims)}"
+            )
+    validate.float_dtype("init_parameters", dtype)
     rng = np.random.default_rng(seed)
     std = INITIALISATIONS[method]
     L = len(layer_dims) - 1
@@ -150,11 +163,13 @@ def _dropout(
 ) -> tuple[Array, Array]:
     """Inverted dropout of a hidden layer's ``A``, with a drawn mask or the given one."""
     if mask is None:
-        if rng is None:
+        if not isinstance(rng, np.random.Generator):
             raise ValueError(
-                "forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks"
+                "forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks: "
+                f"pass rng=np.random.default_rng(seed), got rng={rng!r}"
             )
         return dropout_forward(A, keep_prob, rng)
+    mask = np.asarray(mask)
     if mask.shape != A.shape:
         raise ValueError(f"forward_all: dropout mask {mask.shape} does not fit A {A.shape}")
     # A * mask / keep_prob: inverted dropout is linear in A, so the product that dropout_backward
@@ -192,9 +207,8 @@ def forward_all(
             f"unknown hidden_activation {hidden_activation!r}; "
             f"expected one of {sorted(ACTIVATIONS)}"
         )
-    if not 0 < keep_prob <= 1:
-        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
-    L = n_layers(parameters)
+    keep_prob = validate.keep_prob("forward_all", keep_prob)
+    L = n_layers(dict(validate.mapping("forward_all", parameters)))
     if batch_norm and L > 1 and "gamma1" not in parameters:
         raise ValueError("forward_all: batch_norm=True but the parameters have no 'gamma1'")
     if not batch_norm and L > 1 and "b1" not in parameters:
@@ -203,6 +217,8 @@ def forward_all(
         )
     if masks is not None and len(masks) != L - 1:
         raise ValueError(f"forward_all: {len(masks)} dropout masks for {L - 1} hidden layers")
+    parameters = validate.parameters("forward_all", parameters, batch_norm, not training)
+    X = validate.examples("forward_all", X, parameters["W1"].shape[1])
     dropout = training and keep_prob < 1
     g = ACTIVATIONS[hidden_activation][0]
     caches: list[Cache] = []
@@ -229,6 +245,7 @@ def forward_all(
         caches.append(cache)
     AL, layer_cache = layer_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output)
     caches.append(Cache(layer_cache))
+    validate.overflow("forward_all", "AL", AL, "X and the parameters")
     return AL, caches
 
 
@@ -242,8 +259,10 @@ def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.
     dropout's backward (same mask), the activation's, batch norm's, and ``linear_backward``.
     L2 adds ``(lambd / m) W{l}`` to each ``dW{l}`` (never to ``db``, ``dgamma``, ``dbeta``).
     """
-    if AL.shape != Y.shape:
-        raise ValueError(f"backward_all: AL {AL.shape} and Y {Y.shape} differ")
+    AL = validate.probabilities("backward_all", AL)
+    Y = validate.labels("backward_all", Y, AL.shape[0], AL.shape[1], against="AL")
+    lambd = validate.number("backward_all", "lambd", lambd, 0.0)
+    validate.caches("backward_all", caches, AL.shape[1])
     m = Y.shape[1]
     L = len(caches)
     grads: Gradients = {}
@@ -274,6 +293,8 @@ def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.
         for layer in range(1, L + 1):
             W = caches[layer - 1].layer.W
             grads[f"dW{layer}"] = grads[f"dW{layer}"] + l2_penalty_backward(W, lambd, m)
+    for key, grad in grads.items():
+        validate.overflow("backward_all", key, grad, "AL, Y and the caches")
     return grads
 
 
@@ -283,13 +304,17 @@ def compute_cost(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0
     ``loss`` is the cross-entropy for ``C > 1`` rows (softmax output) and the binary cross-entropy
     for one row (sigmoid output). ``AL, Y: (n_L, m)``.
     """
-    if AL.shape != Y.shape:
-        raise ValueError(f"compute_cost: AL {AL.shape} and Y {Y.shape} differ")
+    AL = validate.probabilities("compute_cost", AL)
+    Y = validate.labels("compute_cost", Y, AL.shape[0], AL.shape[1], against="AL")
+    lambd = validate.number("compute_cost", "lambd", lambd, 0.0)
+    if lambd:
+        parameters = validate.parameters("compute_cost", parameters)
     loss = binary_cross_entropy(AL, Y) if AL.shape[0] == 1 else cross_entropy(AL, Y)
     J = cost(loss)
     if lambd:
         weights = [parameters[f"W{layer}"] for layer in range(1, n_layers(parameters) + 1)]
         J = J + l2_penalty(weights, lambd, Y.shape[1])
+    validate.overflow("compute_cost", "J", np.asarray(J), "AL, Y and the weights")
     return np.asarray(J)
 
 
@@ -319,9 +344,18 @@ def update_parameters(parameters: Parameters, grads: Gradients, learning_rate: f
     Returns new parameters; the given dict and its arrays are not changed. Parameters without a
     gradient (batch norm's running statistics) are carried over as they are.
     """
+    learning_rate = validate.number("update_parameters", "learning_rate", learning_rate, 0.0)
+    pairs = validate.gradients("update_parameters", parameters, grads)
     updated = dict(parameters)
-    for key, grad in grads.items():
-        updated[key[1:]] = parameters[key[1:]] - learning_rate * grad
+    for name, (parameter, grad) in pairs.items():
+        updated[name] = parameter - learning_rate * grad
+        validate.overflow(
+            "update_parameters",
+            name,
+            updated[name],
+            f"{name} and d{name}",
+            f"; try a smaller learning rate than {learning_rate:g}",
+        )
     return updated
 
 
@@ -339,6 +373,8 @@ def predict(
     to sigmoid when the last layer has one unit, else softmax; ``batch_norm`` defaults to whether
     the parameters have ``gamma1``.
     """
+    parameters = validate.parameters("predict", parameters, batch_norm, prediction=True)
+    X = validate.examples("predict", X, parameters["W1"].shape[1])
     if output is None:
         output = "sigmoid" if parameters[f"W{n_layers(parameters)}"].shape[0] == 1 else "softmax"
     if batch_norm is None:
@@ -352,6 +388,7 @@ def predict(
 def labels(AL: Array) -> Array:
     """``AL: (n_L, m) -> (m,)`` integer labels: ``argmax`` over the rows, or ``AL > 0.5`` for one
     row."""
+    AL = validate.matrix("labels", "AL", AL, "(n_L, m)")
     if AL.shape[0] == 1:
         return np.asarray(AL[0] > 0.5, dtype=np.int64)
     return np.asarray(np.argmax(AL, axis=0), dtype=np.int64)
@@ -363,7 +400,13 @@ def accuracy(predictions: Array, Y: Array) -> float:
     ``predictions: (m,)`` integer labels; ``Y``: one-hot ``(C, m)``, 0/1 ``(1, m)``, or integer
     labels ``(m,)``.
     """
-    truth = Y if Y.ndim == 1 else labels(Y)
+    predictions = validate.predictions("accuracy", predictions)
+    Y = validate.real_array("accuracy", "Y", Y)
+    if Y.ndim == 2:
+        truth = labels(validate.labels("accuracy", Y, Y.shape[0], Y.shape[1]))
+    else:
+        validate.finite("accuracy", "Y", Y)
+        truth = Y
     if truth.shape != predictions.shape:
         raise ValueError(
             f"accuracy: predictions {predictions.shape} and labels {truth.shape} differ"

@@ -3,8 +3,10 @@
 An optimizer turns the gradients ``grads = {"dW1": ..., "db1": ...}`` into new parameters
 ``{"W1": ..., "b1": ...}``: ``p = p - learning_rate * direction(dp)``. Its ``state`` is a plain
 dict of arrays (``"v_dW1"``, ``"s_dW1"``, ``"t"``), so it can be saved with ``np.savez`` and put
-back with ``load_state_dict``. The state is the optimizer's own and is updated in place; the
-parameters belong to the caller and are never changed in place: ``step`` returns new ones.
+back with ``load_state_dict``. A step puts new arrays into the state and never writes into the
+old ones, so a shallow copy ``dict(optimizer.state)`` is a snapshot to go back to (``model`` keeps
+one to undo a step that blew up). The parameters belong to the caller and are never changed in
+place either: ``step`` returns new ones.
 
 Names as in the course: ``v`` is the moving average of the gradients (momentum, Adam's first
 moment), ``s`` the moving average of their squares (RMSprop, Adam's second moment).
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratch import validate
 from scratch._types import Array
 
 Parameters = dict[str, Array]
@@ -38,12 +41,20 @@ class Optimizer:
         ``grads["dW1"]`` updates ``parameters["W1"]`` (same shape); parameters without a gradient
         are carried over unchanged. ``state["t"]`` counts the steps.
         """
-        self.state["t"] = np.array(int(self.state["t"]) + 1)
-        updated = dict(parameters)
+        learning_rate = validate.number("Optimizer.step", "learning_rate", learning_rate, 0.0)
         for key, grad in grads.items():
             name = key.removeprefix("d")
             if name == key or name not in parameters:
                 raise ValueError(f"gradient {key!r} has no parameter {name!r}")
+            if np.shape(grad) != np.shape(parameters[name]):
+                raise ValueError(
+                    f"Optimizer.step: {key} is {np.shape(grad)} but {name} is "
+                    f"{np.shape(parameters[name])}: a gradient has the shape of its parameter"
+                )
+        self.state["t"] = np.array(int(self.state["t"]) + 1)
+        updated = dict(parameters)
+        for key, grad in grads.items():
+            name = key.removeprefix("d")
             updated[name] = parameters[name] - learning_rate * self.direction(key, grad)
         return updated
 
@@ -51,19 +62,44 @@ class Optimizer:
         """The direction of the step for gradient ``key``: here the gradient itself."""
         return grad
 
+    #: The name ``make_optimizer`` knows it by.
+    NAME = "gd"
+    #: The moving averages the state keeps: ``"v"`` (of the gradients), ``"s"`` (of their
+    #: squares), each as ``"v_dW1"``, ... per gradient.
+    AVERAGES: tuple[str, ...] = ()
+
     def _average(self, name: str, value: Array, beta: float) -> Array:
-        """``state[name] = beta * state[name] + (1 - beta) * value``, in place (0 at first)."""
-        average = self.state.setdefault(name, np.zeros_like(value))
-        average *= beta
-        average += (1 - beta) * value
-        return average
+        """``state[name] = beta * state[name] + (1 - beta) * value`` (0 at first), a new array:
+        the old one is left as it was, for a snapshot of the state."""
+        previous = self.state.get(name, np.zeros_like(value))
+        self.state[name] = beta * previous + (1 - beta) * value
+        return self.state[name]
 
     def state_dict(self) -> dict[str, Array]:
         """A copy of the state: a plain dict of arrays."""
         return {key: value.copy() for key, value in self.state.items()}
 
     def load_state_dict(self, state: Mapping[str, Array]) -> None:
-        """Continue from a saved state (copied, so the saved arrays stay as they are)."""
+        """Continue from a saved state (copied, so the saved arrays stay as they are).
+
+        ``ValueError`` for a state that is not this optimizer's: a moving average it does not keep
+        (``"v_dW1"`` given to RMSprop), no step count ``"t"``, or a value that is not finite."""
+        where = f"{type(self).__name__}.load_state_dict"
+        kept = self.AVERAGES
+        for key, value in state.items():
+            if key != "t" and key.split("_d", 1)[0] not in kept:
+                raise ValueError(
+                    f"{where}: the state has {key!r}, which the {self.NAME!r} optimizer does not "
+                    f"keep (it keeps the step count 't'{''.join(f', {k}_d...' for k in kept)}): "
+                    "a state saved by another optimizer?"
+                )
+            validate.finite(where, key, validate.real_array(where, key, value))
+        if "t" not in state:
+            raise ValueError(f"{where}: the state has no step count 't'")
+        t = np.asarray(state["t"])
+        if t.ndim != 0:
+            raise ValueError(f"{where}: the step count 't' must be a single number, got {t.shape}")
+        validate.integer(where, "t", t.item(), minimum=0)
         self.state = {key: np.array(value, copy=True) for key, value in state.items()}
 
 
@@ -79,9 +115,12 @@ class Momentum(Optimizer):
     direction, ``1 / (1 - beta)`` times longer once the average has settled.)
     """
 
+    NAME = "momentum"
+    AVERAGES = ("v",)
+
     def __init__(self, beta: float = 0.9) -> None:
         super().__init__()
-        self.beta = beta
+        self.beta = validate.number("Momentum", "beta", beta, 0.0, 1.0, high_open=True)
 
     def direction(self, key: str, grad: Array) -> Array:
         return self._average(f"v_{key}", grad, self.beta)
@@ -94,10 +133,13 @@ class RMSprop(Optimizer):
     ``epsilon`` is added outside the square root, as in the course and in torch's RMSprop.
     """
 
+    NAME = "rmsprop"
+    AVERAGES = ("s",)
+
     def __init__(self, beta: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__()
-        self.beta = beta
-        self.epsilon = epsilon
+        self.beta = validate.number("RMSprop", "beta", beta, 0.0, 1.0, high_open=True)
+        self.epsilon = validate.number("RMSprop", "epsilon", epsilon, 0.0, low_open=True)
 
     def direction(self, key: str, grad: Array) -> Array:
         s = self._average(f"s_{key}", grad * grad, self.beta)
@@ -113,11 +155,14 @@ class Adam(Optimizer):
     ``p = p - learning_rate * v_hat / (sqrt(s_hat) + eps)``.
     """
 
+    NAME = "adam"
+    AVERAGES = ("v", "s")
+
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__()
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
+        self.beta1 = validate.number("Adam", "beta1", beta1, 0.0, 1.0, high_open=True)
+        self.beta2 = validate.number("Adam", "beta2", beta2, 0.0, 1.0, high_open=True)
+        self.epsilon = validate.number("Adam", "epsilon", epsilon, 0.0, low_open=True)
 
     def direction(self, key: str, grad: Array) -> Array:
         t = int(self.state["t"])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratch import validate
 from scratch._types import Array
 
 NORMALIZATIONS = ("scale", "standardize")
@@ -25,14 +26,21 @@ NORMALIZATIONS = ("scale", "standardize")
 
 def one_hot(labels: Array, C: int) -> Array:
     """Integer ``labels: (m,)`` in ``0 .. C-1`` -> ``Y: (C, m)``, ``Y[labels[j], j] = 1``."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+    C = validate.integer("one_hot", "C (the number of classes)", C, minimum=1)
+    labels = validate.real_array("one_hot", "labels", labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        guess = ""
+        if labels.ndim == 2 and 1 in labels.shape:
+            guess = ": did you mean labels.ravel()?"
+        elif labels.ndim == 1 and labels.dtype.kind == "f" and validate.is_integral(labels):
+            guess = ": whole numbers stored as floats? did you mean labels.astype(int)?"
         raise ValueError(
-            f"one_hot: labels must be integers (m,), got {labels.dtype} {labels.shape}"
+            f"one_hot: labels must be integers (m,), got {labels.dtype} {labels.shape}{guess}"
         )
     if labels.size and (labels.min() < 0 or labels.max() >= C):
         raise ValueError(
-            f"one_hot: labels must be in 0 .. {C - 1}, got {labels.min()} .. {labels.max()}"
+            f"one_hot: labels must be in 0 .. {C - 1}, got {labels.min()} .. {labels.max()} "
+            f"(labels out of range: is C = {C} the number of classes?)"
         )
     Y = np.zeros((C, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
@@ -41,19 +49,34 @@ def one_hot(labels: Array, C: int) -> Array:
 
 def from_one_hot(Y: Array) -> Array:
     """``Y: (C, m)`` -> ``(m,)`` the row of each column's largest entry (its 1 when one-hot)."""
-    if Y.ndim != 2:
-        raise ValueError(f"from_one_hot: Y must be (C, m), got {Y.shape}")
+    Y = validate.real_array("from_one_hot", "Y", Y)
+    if Y.ndim != 2 or Y.shape[0] == 0:
+        raise ValueError(f"from_one_hot: Y must be (C, m) with C >= 1, got {Y.shape}")
+    validate.finite("from_one_hot", "Y", Y)
     return np.asarray(np.argmax(Y, axis=0), dtype=np.int64)
 
 
 def flatten(images: Array) -> Array:
     """Images ``(m, h, w)`` (or any ``(m, ...)``) -> ``X: (h * w, m)`` float64, one column each."""
-    images = np.asarray(images)
-    return np.asarray(images.reshape(images.shape[0], -1).T, dtype=np.float64)
+    images = validate.real_array("flatten", "images", images)
+    if images.ndim < 2:
+        raise ValueError(
+            f"flatten: images must be (m, h, w) (or (m, ...)), got {images.ndim}-D {images.shape}"
+            + (": one image? did you mean images[None]?" if images.ndim == 1 else "")
+        )
+    validate.finite("flatten", "images", images)
+    n = int(np.prod(images.shape[1:]))  # not -1: NumPy cannot infer it for m = 0 images
+    return np.asarray(images.reshape(images.shape[0], n).T, dtype=np.float64)
 
 
 def unflatten(X: Array, image_shape: tuple[int, ...]) -> Array:
     """``X: (h * w, m)`` -> images ``(m, h, w)``: the inverse of ``flatten``."""
+    X = validate.real_array("unflatten", "X", X)
+    if X.ndim != 2 or X.shape[0] != int(np.prod(image_shape)):
+        raise ValueError(
+            f"unflatten: X must be ({int(np.prod(image_shape))}, m) for images of "
+            f"{tuple(image_shape)}, got {X.shape}"
+        )
     return np.asarray(X.T.reshape(X.shape[1], *image_shape))
 
 
@@ -67,8 +90,13 @@ def train_dev_split(
     """
     if not 0 <= dev_fraction < 1:
         raise ValueError(f"dev_fraction must be in [0, 1), got {dev_fraction!r}")
+    X = validate.real_array("train_dev_split", "X", X)
+    labels = validate.real_array("train_dev_split", "labels", labels)
     if X.ndim != 2 or labels.shape != (X.shape[1],):
-        raise ValueError(f"X {X.shape} and labels {labels.shape} must be (n, m) and (m,)")
+        guess = "; did you mean X.T?" if X.ndim == 2 and labels.shape == (X.shape[0],) else ""
+        raise ValueError(
+            f"train_dev_split: X {X.shape} and labels {labels.shape} must be (n, m) and (m,){guess}"
+        )
     m = X.shape[1]
     order = np.random.default_rng(seed).permutation(m)
     n_dev = round(dev_fraction * m)
@@ -83,8 +111,27 @@ class Normalizer:
     shift: Array
     scale: Array
 
+    def __post_init__(self) -> None:
+        for name in ("shift", "scale"):
+            value = validate.real_array("Normalizer", name, getattr(self, name))
+            if value.ndim != 2 or value.shape[1] != 1 or value.shape[0] == 0:
+                raise ValueError(f"Normalizer: {name} must be a column (n, 1), got {value.shape}")
+            validate.finite("Normalizer", name, value)
+        if np.shape(self.shift) != np.shape(self.scale) and np.shape(self.shift) != (1, 1):
+            raise ValueError(
+                f"Normalizer: shift {np.shape(self.shift)} and scale {np.shape(self.scale)} differ"
+            )
+        if np.min(self.scale) <= 0:
+            raise ValueError("Normalizer: scale must be > 0 (it divides)")
+
     def apply(self, X: Array) -> Array:
         """``X: (n, m) -> (n, m)``."""
+        X = validate.real_array("Normalizer.apply", "X", X)
+        n = max(np.shape(self.shift)[0], np.shape(self.scale)[0])
+        if X.ndim != 2 or (n > 1 and X.shape[0] != n):
+            guess = "; did you mean X.T?" if X.ndim == 2 and X.shape[1] == n else ""
+            raise ValueError(f"Normalizer.apply: X is {X.shape}, expected ({n}, m){guess}")
+        validate.finite("Normalizer.apply", "X", X)
         return np.asarray((X - self.shift) / self.scale, dtype=np.float64)
 
 
@@ -97,10 +144,23 @@ def fit_normalizer(
     ``(X - mean) / max(std, min_std * max_value)``, so each feature has mean 0 and standard
     deviation 1 on the training set (those that vary at all).
     """
+    where = "fit_normalizer"
+    max_value = validate.number(where, "max_value", max_value, 0.0, low_open=True)
+    min_std = validate.number(where, "min_std", min_std, 0.0, low_open=True)
+    X_train = validate.matrix(where, "X_train", X_train, "(n, m)")
     if method == "scale":
         return Normalizer(np.zeros((1, 1)), np.full((1, 1), float(max_value)))
     if method == "standardize":
-        mean = X_train.mean(axis=1, keepdims=True)
-        std = X_train.std(axis=1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = X_train.mean(axis=1, keepdims=True)
+            std = X_train.std(axis=1, keepdims=True)
+        for name, value in (("the mean", mean), ("the standard deviation", std)):
+            validate.finite(
+                where,
+                name,
+                value,
+                f" of X_train's features overflows (its largest |value| is "
+                f"{np.max(np.abs(X_train)):g}): scale X_train first",
+            )
         return Normalizer(mean, np.maximum(std, min_std * max_value))
     raise ValueError(f"unknown normalisation {method!r}: choose one of {', '.join(NORMALIZATIONS)}")

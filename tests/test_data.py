@@ -2,13 +2,16 @@
 
 The IDX tests make their own small files (5 train and 3 test "images" of 4x4) and swap the official
 checksums for theirs; they never touch the network (``DEEPSCRATCH_NO_DOWNLOAD``, or a ``file://``
-mirror). Real MNIST is used only when ``DEEPSCRATCH_MNIST_DIR`` names a folder of its files.
+mirror) nor the user's cache (``XDG_CACHE_HOME`` is a temporary folder). Real MNIST is used only
+when ``DEEPSCRATCH_MNIST_DIR`` names a folder of its files.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -28,10 +31,33 @@ NAMES = list(ARRAYS)
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test of this module downloads anything, and none sees the caller's data folder."""
+def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test of this module downloads anything, and none sees the caller's data folder or
+    cache."""
     monkeypatch.setenv("DEEPSCRATCH_NO_DOWNLOAD", "1")
     monkeypatch.delenv("DEEPSCRATCH_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+def cached(tmp_path: Path) -> list[Path]:
+    """The decoded data sets in the (temporary) user cache."""
+    return sorted((tmp_path / "cache" / "deepscratch" / "decoded").glob("*.npz"))
+
+
+def contents(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``folder``: its bytes and modification time."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def without_checksums(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``mnist`` like unzipped Fashion-MNIST: no MD5 to compare with, structure only."""
+    source = data.SOURCES["mnist"]
+    files = tuple(IdxFile(f.name, f.gz_md5, None) for f in source.files)
+    monkeypatch.setitem(data.SOURCES, "mnist", IdxSource(files, (), source.classes))  # type: ignore[arg-type]
 
 
 def write_files(folder: Path, compressed: bool = True) -> None:
@@ -78,34 +104,80 @@ def test_good_files_load(
     assert_is_the_small_data_set(load_dataset("mnist", root))
 
 
-def test_the_decoded_arrays_are_cached_and_the_cache_is_used(
-    fake_mnist: Path, tmp_path: Path
+def test_the_data_folder_is_only_read_and_the_cache_is_the_users(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "data"
+    write_files(folder / "mnist")
+    before = contents(folder)
+    assert_is_the_small_data_set(load_dataset("mnist", folder))
+    assert contents(folder) == before  # nothing written, nothing touched
+    assert [p.name.startswith("mnist-") for p in cached(tmp_path)] == [True]
+
+    def no_decoding(*args: Any) -> Any:
+        raise AssertionError("decoded again: the cache was not used")
+
+    monkeypatch.setattr(data, "decode_idx", no_decoding)
+    assert_is_the_small_data_set(load_dataset("mnist", folder))
+
+
+def test_the_cache_follows_the_files(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files that change get a new cache entry: a cache of older files is never used."""
+    without_checksums(monkeypatch)
+    write_files(tmp_path / "mnist", compressed=False)
+    load_dataset("mnist", tmp_path)
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte", np.array([7, 8, 9], dtype=np.uint8))
+    np.testing.assert_array_equal(load_dataset("mnist", tmp_path).test_labels, [7, 8, 9])
+    assert len(cached(tmp_path)) == 2
+
+
+@pytest.mark.parametrize(
+    "damage", ["not an npz", "truncated", "other arrays", "labels out of range", "another key"]
+)
+def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(
+    fake_mnist: Path, tmp_path: Path, damage: str
 ) -> None:
     write_files(tmp_path / "mnist")
     load_dataset("mnist", tmp_path)
-    cache = tmp_path / "mnist" / "mnist.npz"
-    assert cache.is_file()
-    assert [p.name for p in (tmp_path / "mnist").iterdir() if p.name.startswith(".")] == []
-    for name in NAMES:
-        (tmp_path / "mnist" / f"{name}.gz").unlink()
+    [cache] = cached(tmp_path)
+    good = cache.read_bytes()
+    if damage == "not an npz":
+        cache.write_bytes(b"not an npz")
+    elif damage == "truncated":
+        cache.write_bytes(good[: len(good) // 2])
+    else:
+        with np.load(cache) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        if damage == "other arrays":
+            arrays = {"x": np.zeros(3)}
+        elif damage == "labels out of range":
+            arrays["test_labels"] = np.array([4, 5, 60])
+        else:
+            arrays["source"] = np.asarray("0123456789abcdef")
+        np.savez(cache, **arrays)
     assert_is_the_small_data_set(load_dataset("mnist", tmp_path))
+    assert cache.read_bytes() == good  # written again, whole
 
 
-def test_an_unreadable_cache_is_ignored(fake_mnist: Path, tmp_path: Path) -> None:
-    write_files(tmp_path / "mnist")
-    (tmp_path / "mnist" / "mnist.npz").write_bytes(b"not an npz")
-    assert_is_the_small_data_set(load_dataset("mnist", tmp_path))
-
-
-def test_a_read_only_folder_is_used_without_a_cache(fake_mnist: Path, tmp_path: Path) -> None:
+def test_a_read_only_folder_is_read(fake_mnist: Path, tmp_path: Path) -> None:
     write_files(tmp_path / "mnist")
     (tmp_path / "mnist").chmod(0o555)
     try:
         assert_is_the_small_data_set(load_dataset("mnist", tmp_path))
-        if os.geteuid() != 0:  # root writes anyway
-            assert not (tmp_path / "mnist" / "mnist.npz").exists()
+        assert len(cached(tmp_path)) == 1
     finally:
         (tmp_path / "mnist").chmod(0o755)
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "not-a-folder").write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    write_files(tmp_path / "mnist")
+    assert_is_the_small_data_set(load_dataset("mnist", tmp_path))
 
 
 def test_the_environment_variable_names_the_folder(
@@ -124,26 +196,50 @@ def test_a_file_with_the_wrong_checksum_is_an_error(fake_mnist: Path, tmp_path: 
         load_dataset("mnist", tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("truncated", "truncated"),
+        ("wrong magic", "bad magic number 0x12340803"),
+        ("longer", "size mismatch"),
+        ("empty", "too short"),
+    ],
+)
 def test_a_damaged_file_without_a_known_checksum_is_an_error(
-    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str, message: str
 ) -> None:
     # Like unzipped Fashion-MNIST: no MD5 to compare with, so the structure check must catch it.
-    source = data.SOURCES["mnist"]
-    files = tuple(IdxFile(f.name, f.gz_md5, None) for f in source.files)
-    monkeypatch.setitem(data.SOURCES, "mnist", IdxSource(files, (), source.classes))  # type: ignore[arg-type]
+    without_checksums(monkeypatch)
     write_files(tmp_path, compressed=False)
     images = tmp_path / "t10k-images-idx3-ubyte"
-    images.write_bytes(images.read_bytes()[:-1])
-    with pytest.raises(DataError, match="truncated"):
+    good = images.read_bytes()
+    damaged = {
+        "truncated": good[:-1],
+        "wrong magic": b"\x12\x34" + good[2:],
+        "longer": good + b"\x00",
+        "empty": b"",
+    }[damage]
+    images.write_bytes(damaged)
+    with pytest.raises(DataError, match=message) as error:
+        load_dataset("mnist", tmp_path)
+    assert str(images) in str(error.value)
+    assert cached(tmp_path) == []  # nothing of it is kept
+
+
+def test_train_and_test_images_must_be_the_same_size(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_checksums(monkeypatch)
+    write_files(tmp_path, compressed=False)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((3, 5, 5), dtype=np.uint8))
+    with pytest.raises(DataError, match=r"training images are \(4, 4\) but the test images"):
         load_dataset("mnist", tmp_path)
 
 
 def test_images_and_labels_must_agree(
     fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = data.SOURCES["mnist"]
-    files = tuple(IdxFile(f.name, f.gz_md5, None) for f in source.files)
-    monkeypatch.setitem(data.SOURCES, "mnist", IdxSource(files, (), source.classes))  # type: ignore[arg-type]
+    without_checksums(monkeypatch)
     write_files(tmp_path, compressed=False)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.array([1, 2], dtype=np.uint8))
     with pytest.raises(DataError, match="3 images but its labels file 2 labels"):
@@ -187,6 +283,32 @@ def test_a_broken_download_is_not_kept(fake_mnist: Path, tmp_path: Path) -> None
     assert "checksum mismatch" in str(error.value)
     kept = sorted(p.name for p in (tmp_path / "root" / "mnist").iterdir())
     assert kept == sorted(f"{name}.gz" for name in NAMES[:3])  # the good ones, nothing else
+
+
+class DroppedConnection:
+    """A response whose connection drops halfway through the file."""
+
+    def __enter__(self) -> DroppedConnection:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        pass
+
+    def read(self) -> bytes:
+        raise http.client.IncompleteRead(b"\x1f\x8b half a file", 1000)
+
+
+def test_a_download_cut_off_halfway_is_not_kept(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: DroppedConnection())
+    with pytest.raises(DataError) as error:
+        load_dataset("mnist", tmp_path / "root", download=True, mirrors=["https://example/"])
+    assert "train-images-idx3-ubyte.gz is missing and downloading it failed" in str(error.value)
+    assert "IncompleteRead" in str(error.value) or "bytes read" in str(error.value)
+    assert not (tmp_path / "root" / "mnist").exists() or not any(
+        (tmp_path / "root" / "mnist").iterdir()
+    )
 
 
 def test_downloading_is_on_unless_switched_off(
