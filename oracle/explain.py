@@ -38,7 +38,8 @@ class Clues:
     ``single_example_ok``: whether the same function is right on the worst element's example alone.
     ``reproduce``: how to run the failing example again. ``convention``: where the learner's
     functions put the ``1/m``: ``"mean"`` (in the loss's backward, this project's) or ``"course"``
-    (in ``linear_backward``'s ``dW`` and ``db``, as the deep learning course does).
+    (in ``linear_backward``'s ``dW`` and ``db``, as the deep learning course does). ``where``:
+    for a whole network, where the mistake sits (which layer's backward first goes wrong).
     """
 
     inputs: Mapping[str, Any] = field(default_factory=dict)
@@ -50,6 +51,7 @@ class Clues:
     single_example_ok: bool | None = None
     reproduce: str = ""
     convention: str = "mean"
+    where: str = ""
 
 
 # --- Diagnoses ----------------------------------------------------------------------------------
@@ -263,6 +265,8 @@ def explain(found: Mismatch, clues: Clues | None = None) -> str:
     diagnosis = diagnose(found, clues)
     if diagnosis:
         lines.append(f"  diagnosis: {diagnosis}")
+    if clues.where:
+        lines.append(f"  where: {clues.where}")
     if clues.rule:
         link = f"   ({DERIVATIONS}#{clues.anchor})" if clues.anchor else ""
         lines.append(f"  the rule: {clues.rule}{link}")

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ from hypothesis.extra import numpy as hnp
 
 import oracle.network as oracle
 import scratch.network as impl
-from oracle.compare import assert_close
+from oracle.compare import assert_close, compare
+from oracle.explain import Clues, explain
 from oracle.gradcheck import assert_gradients
 
 Array = Any
@@ -205,20 +207,128 @@ def test_forward_and_cost_match_oracle(net: Net) -> None:
     )
 
 
-@given(net=networks())
-def test_gradients_match_autograd(net: Net) -> None:
-    AL, caches = net.scratch_forward()
-    assume_well_conditioned(net, AL, caches)
-    grads = impl.backward_all(AL, net.Y, caches, net.lambd)
+def _layer(name: str) -> int:
+    """The layer a gradient belongs to: ``dW12`` -> 12."""
+    return int(re.sub(r"\D", "", name))
+
+
+def network_known(net: Net, name: str, expected: dict[str, Array]) -> dict[str, Array]:
+    """What the usual whole-network mistakes would give for the gradient ``name``."""
+    known: dict[str, Array] = {}
+    m = net.X.shape[1]
+    if name.startswith("db") and net.lambd:
+        known[
+            f"L2 is added to {name}: the penalty lambd/(2m) * sum ||W||**2 has no b in it, so "
+            "only the dW get (lambd/m) * W; db is the plain sum of dZ."
+        ] = expected[name] + net.lambd / m * net.parameters[name[1:]]
+    return known
+
+
+def check_network_gradients(
+    net: Net, grads: dict[str, Array], AL: Array, caches: list[impl.Cache]
+) -> None:
+    """Every gradient equals autograd's; a mismatch is explained at the layer where it enters.
+
+    Backprop runs from the output down, so the first wrong gradient met on the way (the highest
+    layer) is where the mistake enters: the layers above it are right.
+    """
     expected = oracle.backward_all(net.X, net.Y, net.parameters, *net.oracle_args(), net.lambd)
     assert sorted(grads) == sorted(expected), (
         f"gradients {sorted(grads)}, expected {sorted(expected)}"
     )
     terms = rounding_budget(net, AL, caches)
     scale = max(float(np.max(np.abs(g))) for g in expected.values())
-    for name, value in expected.items():
-        assert grads[name].shape == net.parameters[name[1:]].shape, name
-        assert_close(f"backward_all ({net.dims})", name, grads[name], value, terms, scale)
+    found = [
+        mismatch
+        for name, value in expected.items()
+        if (
+            mismatch := compare(
+                f"backward_all ({net.dims})", name, grads[name], value, terms, scale
+            )
+        )
+    ]
+    if not found:
+        return
+    first = max(found, key=lambda f: _layer(f.output))
+    layer, L = _layer(first.output), len(caches)
+    above = f"layers {layer + 1} to {L} are right and " if layer < L else ""
+    where = (
+        f"the gradients of {above}layer {layer}'s are not: the mistake enters in layer {layer}'s "
+        f"backward (what it reads from its cache: A_prev, W, Z, its dropout mask) or in the dA "
+        f"it is given. Wrong: {', '.join(sorted(f.output for f in found))}."
+    )
+    clues = Clues(m=net.X.shape[1], known=network_known(net, first.output, expected), where=where)
+    raise AssertionError(explain(first, clues))
+
+
+@given(net=networks())
+def test_gradients_match_autograd(net: Net) -> None:
+    AL, caches = net.scratch_forward()
+    assume_well_conditioned(net, AL, caches)
+    grads = impl.backward_all(AL, net.Y, caches, net.lambd)
+    for name, value in grads.items():
+        assert value.shape == net.parameters[name[1:]].shape, name
+    check_network_gradients(net, grads, AL, caches)
+
+
+def _planted_net() -> Net:
+    """A fixed 5-5-5-3 network (equal widths, so a swapped cache or mask still fits), with
+    dropout on both hidden layers and L2."""
+    rng = np.random.default_rng(7)
+    dims, m = [5, 5, 5, 3], 6
+    parameters = {}
+    for k in range(1, 4):
+        parameters[f"W{k}"] = read_only(rng.uniform(-0.9, 0.9, (dims[k], dims[k - 1])))
+        parameters[f"b{k}"] = read_only(rng.uniform(-0.5, 0.5, (dims[k], 1)))
+    X = read_only(rng.uniform(-2, 2, (5, m)))
+    Y = read_only(np.eye(3)[:, rng.integers(0, 3, m)])
+    masks = [read_only(rng.random((5, m)) < 0.5) for _ in range(2)]
+    return Net(X, Y, parameters, "tanh", "softmax", 0.5, masks, False, 0.7)
+
+
+def _l2_on_db(AL: Array, Y: Array, caches: list[impl.Cache], lambd: float) -> Any:
+    grads = impl.backward_all(AL, Y, caches, lambd)
+    m = Y.shape[1]
+    for k, cache in enumerate(caches, start=1):
+        grads[f"db{k}"] = grads[f"db{k}"] + lambd / m * cache.layer.b
+    return grads
+
+
+def _mask_of_layer_2_in_layer_1(AL: Array, Y: Array, caches: list[impl.Cache], lambd: float) -> Any:
+    wrong = [caches[0]._replace(mask=caches[1].mask), *caches[1:]]
+    return impl.backward_all(AL, Y, wrong, lambd)
+
+
+def _cache_of_layer_2_in_layer_1(
+    AL: Array, Y: Array, caches: list[impl.Cache], lambd: float
+) -> Any:
+    return impl.backward_all(AL, Y, [caches[1], *caches[1:]], lambd)
+
+
+@pytest.mark.parametrize(
+    ("backward", "said"),
+    [
+        (_l2_on_db, "diagnosis: L2 is added to db3"),
+        (
+            _mask_of_layer_2_in_layer_1,
+            "where: the gradients of layers 2 to 3 are right and layer 1's",
+        ),
+        (
+            _cache_of_layer_2_in_layer_1,
+            "where: the gradients of layers 2 to 3 are right and layer 1's",
+        ),
+    ],
+    ids=["L2-on-db", "mask-of-another-layer", "cache-of-another-layer"],
+)
+def test_network_mistakes_are_recognised(backward: Any, said: str) -> None:
+    """Mistakes of the whole backward pass, planted in ``backward_all``: L2 on ``db`` is named; a
+    mask or cache of another layer is placed at the layer whose backward reads it."""
+    net = _planted_net()
+    AL, caches = net.scratch_forward()
+    check_network_gradients(net, impl.backward_all(AL, net.Y, caches, net.lambd), AL, caches)
+    with pytest.raises(AssertionError) as caught:
+        check_network_gradients(net, backward(AL, net.Y, caches, net.lambd), AL, caches)
+    assert said in str(caught.value)
 
 
 @given(net=networks(dropout=True))
