@@ -133,7 +133,7 @@ def _single_example_ok(
 
 
 def clues(impl: ModuleType, case: Case, kind: str, found: Mismatch, x: Inputs) -> Clues:
-    """What the explanation of a mismatch in ``output`` gets to know."""
+    """What the explanation of the mismatch ``found`` gets to know."""
     kink_input = KINKS.get(case.name)
     return Clues(
         inputs={k: v for k, v in x.items() if isinstance(v, (np.ndarray, list, int, float, str))},
@@ -193,9 +193,8 @@ def assert_all_close(
         # A learner's function that is right under the other convention is told so, not failed.
         diagnosis = next(ln for ln in said[0].splitlines() if "diagnosis:" in ln)
         pytest.skip(diagnosis.split("diagnosis: ", 1)[1])
-    raise AssertionError(
-        next(m for m, o in zip(said, other, strict=True) if not o) if not all(other) else said[0]
-    )
+    wrong = [message for message, o in zip(said, other, strict=True) if not o]
+    raise AssertionError(wrong[0] if wrong else said[0])
 
 
 def check_forward(impl: ModuleType, case: Case, x: Inputs) -> None:
@@ -245,10 +244,9 @@ def check_finite_differences(impl: ModuleType, case: Case, x: Inputs) -> None:
         other = _as_other_convention(impl, case, x, spec.analytic)
         if not learner_option() or not other:
             raise
-        try:  # right under the other convention? Then say so, as check_backward does.
-            assert_gradients(spec.f, spec.args, other, spec.upstream, atol=atol)
-        except AssertionError:
-            raise
+        # Right under the other convention? (If not, this raises the failure.) Then say so, as
+        # check_backward does.
+        assert_gradients(spec.f, spec.args, other, spec.upstream, atol=atol)
         name = next(n for n in other if n in course_factors(case.name, batch_size(case.name, x)))
         pytest.skip(other_convention_hint(impl, name, case.backward_name or case.name))
 
