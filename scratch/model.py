@@ -49,9 +49,10 @@ from scratch.minibatch import random_mini_batches
 from scratch.network import (
     Parameters,
     accuracy,
-    backward_all,
+    backward_checked,
     compute_cost,
     forward_all,
+    forward_checked,
     init_parameters,
     labels,
     n_layers,
@@ -227,7 +228,9 @@ def _data(
     validate.finite("model", x, X)
     Y = validate.labels("model", Y, Y.shape[0], Y.shape[1], y)
     with np.errstate(over="ignore"):
-        X_in_dtype = X.astype(dtype)
+        # Fortran order: each example's column is contiguous, so the shuffle of every epoch
+        # copies whole columns and each mini-batch is one contiguous block (minibatch._columns).
+        X_in_dtype = X.astype(dtype, order="F")
     validate.finite(
         "model",
         x,
@@ -235,7 +238,7 @@ def _data(
         f" after conversion to {dtype}: its largest value {np.max(np.abs(X)):g} is too large "
         f"for {dtype}; scale {x} (e.g. pixels to [0, 1]) or pass dtype=np.float64",
     )
-    return X_in_dtype, Y.astype(dtype)
+    return X_in_dtype, Y.astype(dtype, order="F")
 
 
 def _check_options(
@@ -515,7 +518,9 @@ def model(
                 event = print_every is not None and (step + 1) % print_every == 0
                 try:
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                        AL, caches = forward_all(
+                        # *_checked: X was checked once and the parameters are after every
+                        # update, so the step does not check them again.
+                        AL, caches = forward_checked(
                             X_batch, parameters, hidden_activation, output, keep_prob,
                             dropout_rng, batch_norm,
                         )  # fmt: skip
@@ -525,7 +530,7 @@ def model(
                             if event and callback is not None
                             else (None, None)
                         )
-                        grads = backward_all(AL, Y_batch, caches, lambd)
+                        grads = backward_checked(AL, Y_batch, caches, lambd)
                 except validate.NonFiniteError as error:
                     # The parameters are no good: the update that made them is to blame.
                     raise diverged(

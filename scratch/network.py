@@ -219,6 +219,26 @@ def forward_all(
         raise ValueError(f"forward_all: {len(masks)} dropout masks for {L - 1} hidden layers")
     parameters = validate.parameters("forward_all", parameters, batch_norm, not training)
     X = validate.examples("forward_all", X, parameters["W1"].shape[1])
+    return forward_checked(
+        X, parameters, hidden_activation, output, keep_prob, rng, batch_norm, masks, training
+    )
+
+
+def forward_checked(
+    X: Array,
+    parameters: Parameters,
+    hidden_activation: str = "relu",
+    output: str = "softmax",
+    keep_prob: float = 1.0,
+    rng: Generator | None = None,
+    batch_norm: bool = False,
+    masks: Sequence[Array] | None = None,
+    training: bool = True,
+) -> tuple[Array, list[Cache]]:
+    """``forward_all`` for arguments already checked, such as ``model``'s at every step: it
+    checked ``X`` once, and the parameters after each update, so checking again would only cost
+    time (a pass over every weight per step). ``AL`` is still checked for overflow."""
+    L = n_layers(parameters)
     dropout = training and keep_prob < 1
     g = ACTIVATIONS[hidden_activation][0]
     caches: list[Cache] = []
@@ -249,6 +269,15 @@ def forward_all(
     return AL, caches
 
 
+def _input_layer_backward(dZ: Array, A_prev: Array) -> tuple[Array, Array]:
+    """``dW, db`` of layer 1: ``linear_backward`` without ``dA_prev = W1.T @ dZ1``.
+
+    Nothing needs the gradient of ``X``, and that product would be a third of the first layer's
+    backward arithmetic (the largest layer of a network like 784-1024-10).
+    """
+    return dZ @ A_prev.T, dZ.sum(axis=1, keepdims=True)
+
+
 def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.0) -> Gradients:
     """The gradients of ``compute_cost(AL, Y, parameters, lambd)`` with respect to every trained
     parameter: ``"dW{l}", "db{l}"`` (or ``"dgamma{l}", "dbeta{l}"`` for a batch-normed layer).
@@ -263,6 +292,12 @@ def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.
     Y = validate.labels("backward_all", Y, AL.shape[0], AL.shape[1], against="AL")
     lambd = validate.number("backward_all", "lambd", lambd, 0.0)
     validate.caches("backward_all", caches, AL.shape[1])
+    return backward_checked(AL, Y, caches, lambd)
+
+
+def backward_checked(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.0) -> Gradients:
+    """``backward_all`` for arguments already checked (``model``'s ``Y`` once, ``AL`` and the
+    caches by ``forward_checked``). The gradients are still checked for overflow."""
     m = Y.shape[1]
     L = len(caches)
     grads: Gradients = {}
@@ -278,16 +313,17 @@ def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.
         dA = dA_prev
         if cache.mask is not None:
             dA = dropout_backward(dA, cache.mask, cache.keep_prob)
-        if cache.batchnorm is None:
-            dA_prev, dW, db = layer_backward(dA, cache.layer)
-            grads[f"db{layer}"] = db
-        else:
-            dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
+        dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
+        if cache.batchnorm is not None:
             dZ, grads[f"dgamma{layer}"], grads[f"dbeta{layer}"] = batchnorm_backward(
                 dZ, cache.batchnorm
             )
-            # linear_backward's db (the gradient of the absent b{l}) is dropped.
-            dA_prev, dW, _ = linear_backward(dZ, cache.layer.A_prev, cache.layer.W)
+        if layer > 1:
+            dA_prev, dW, db = linear_backward(dZ, cache.layer.A_prev, cache.layer.W)
+        else:
+            dW, db = _input_layer_backward(dZ, cache.layer.A_prev)
+        if cache.batchnorm is None:
+            grads[f"db{layer}"] = db  # a batch-normed layer's db (of the absent b{l}) is dropped
         grads[f"dW{layer}"] = dW
     if lambd:
         for layer in range(1, L + 1):

@@ -55,7 +55,7 @@ class Optimizer:
         updated = dict(parameters)
         for key, grad in grads.items():
             name = key.removeprefix("d")
-            updated[name] = parameters[name] - learning_rate * self.direction(key, grad)
+            updated[name] = _descend(parameters[name], learning_rate, self.direction(key, grad))
         return updated
 
     def direction(self, key: str, grad: Array) -> Array:
@@ -71,9 +71,14 @@ class Optimizer:
     def _average(self, name: str, value: Array, beta: float) -> Array:
         """``state[name] = beta * state[name] + (1 - beta) * value`` (0 at first), a new array:
         the old one is left as it was, for a snapshot of the state."""
-        previous = self.state.get(name, np.zeros_like(value))
-        self.state[name] = beta * previous + (1 - beta) * value
-        return self.state[name]
+        previous = self.state.get(name)
+        if previous is None:  # not .get(name, zeros): that would fill a new array every step
+            previous = np.zeros_like(value)
+        average = beta * previous
+        # += into the new array: the same sum, one large temporary fewer per step.
+        average += (1 - beta) * value
+        self.state[name] = average
+        return average
 
     def state_dict(self) -> dict[str, Array]:
         """A copy of the state: a plain dict of arrays."""
@@ -101,6 +106,16 @@ class Optimizer:
             raise ValueError(f"{where}: the step count 't' must be a single number, got {t.shape}")
         validate.integer(where, "t", t.item(), minimum=0)
         self.state = {key: np.array(value, copy=True) for key, value in state.items()}
+
+
+def _descend(parameter: Array, learning_rate: float, direction: Array) -> Array:
+    """``parameter - learning_rate * direction``, a new array (``parameter`` is not changed)."""
+    step = learning_rate * direction
+    if not isinstance(step, np.ndarray) or step.dtype != np.result_type(parameter, step):
+        return parameter - step  # a 0-d product is a NumPy scalar; a wider parameter upcasts
+    # The difference is written over the product, which nothing else holds: the same rounding,
+    # one large temporary fewer per parameter and step.
+    return np.subtract(parameter, step, out=step)
 
 
 GradientDescent = Optimizer
@@ -170,9 +185,13 @@ class Adam(Optimizer):
         s = self._average(f"s_{key}", grad * grad, self.beta2)
         # Bias correction: v and s start at 0, so after t steps they are (1 - beta**t) times the
         # average they estimate (for a constant gradient); dividing undoes that shrinkage.
-        v_hat = v / (1 - self.beta1**t)
-        s_hat = s / (1 - self.beta2**t)
-        return v_hat / (np.sqrt(s_hat) + self.epsilon)
+        v_hat = np.asarray(v / (1 - self.beta1**t))  # asarray: a 0-d quotient is a scalar
+        s_hat = np.asarray(s / (1 - self.beta2**t))
+        # v_hat / (sqrt(s_hat) + epsilon), each step written over the temporaries just made
+        # (the same arithmetic; the large arrays of a step are allocated once, not four times).
+        denominator = np.sqrt(s_hat, out=s_hat)
+        denominator += self.epsilon
+        return np.divide(v_hat, denominator, out=v_hat)
 
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
