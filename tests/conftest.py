@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import scratch
-from tests.conventions import MEAN, course_adapter, mixed_conventions
+from tests.conventions import COURSE_NETWORK, MEAN, course_adapter, mixed_conventions
 from tests.learner import load, set_impl
 from tests.registry import CASES
 
@@ -50,7 +50,7 @@ def _seed_other_randomness() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     set_impl(config.getoption("--impl"), config.getoption("--convention"))
-    config.stash[_VERDICTS] = {}
+    _TABLE.clear()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -76,12 +76,17 @@ def impl(pytestconfig: pytest.Config) -> ModuleType:
 #: For each case and column ("forward", "backward"): (rank, verdict). A higher rank wins: a
 #: diagnosed failure (3) over a bare one (2, finite differences say only that values differ), over
 #: not implemented (1), over verified (0).
-_VERDICTS = pytest.StashKey[dict[str, dict[str, tuple[int, str]]]]()
+_TABLE: dict[str, dict[str, tuple[int, str]]] = {}
 _FORWARD_TESTS = {
     "test_forward_matches_oracle",
     "test_float32_in_float32_out",
     "test_forward_at_extreme_inputs",
 }
+
+
+#: The user_properties entry that carries a verdict from the test's process to the one that
+#: prints the table (with pytest-xdist, the tests run in worker processes).
+_VERDICT = "deepscratch_verdict"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -103,17 +108,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         verdict = (1, reason.removeprefix("Skipped: "))
     else:
         verdict = (0, "verified")
-    verdicts = item.config.stash[_VERDICTS].setdefault(str(case), {})
-    if verdict[0] > verdicts.get(column, (-1, ""))[0]:
-        verdicts[column] = verdict
+    report.user_properties.append((_VERDICT, (str(case), column, *verdict)))
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collects the verdicts (in the main process, also with pytest-xdist)."""
+    for key, value in report.user_properties:
+        if key == _VERDICT:
+            case, column, rank, verdict = value
+            verdicts = _TABLE.setdefault(case, {})
+            if rank > verdicts.get(column, (-1, ""))[0]:
+                verdicts[column] = (rank, verdict)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """With ``--impl``: each function of the contract and its verdict."""
     if not config.getoption("--impl"):
         return
-    verdicts = config.stash[_VERDICTS]
+    verdicts = _TABLE
     write = terminalreporter.write_line
     terminalreporter.section(f"the contract, checked in {config.getoption('--impl')}")
     rows: list[tuple[list[str], str, str | None, str, str]] = []
@@ -131,6 +144,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         write(f"{name:24} {textwrap.shorten(f'{forward_name}: {forward}', 150)}")
         if backward_name:
             write(f"{'':24} {textwrap.shorten(f'{backward_name}: {backward}', 150)}")
+    network = {
+        name: verdicts.get(name, {}).get("backward", (0, "not run"))[1] for name in COURSE_NETWORK
+    }
+    if any(not v.startswith(("not implemented", "not run")) for v in network.values()):
+        terminalreporter.section("the course's network-level functions")
+        for name, verdict in network.items():
+            write(f"{name:42} {textwrap.shorten(verdict, 130)}")
     mixed = _mixed(config)
     if mixed:
         write("")
@@ -138,11 +158,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def _mixed(config: pytest.Config) -> str | None:
-    backward = {
-        case: got["backward"][1]
-        for case, got in config.stash[_VERDICTS].items()
-        if "backward" in got
-    }
+    backward = {case: got["backward"][1] for case, got in _TABLE.items() if "backward" in got}
     return mixed_conventions(backward, config.getoption("--convention"))
 
 

@@ -133,6 +133,22 @@ def course_adapter(module: ModuleType, convention: str = COURSE) -> SimpleNamesp
     return SimpleNamespace(**ns)
 
 
+#: The course's network-level functions that learner mode checks (tests/test_course_network.py),
+#: as the verdict table names them.
+COURSE_NETWORK = (
+    "L_model_forward",
+    "compute_cost",
+    "L_model_backward",
+    "compute_cost_with_regularization",
+    "backward_propagation_with_regularization",
+    "update_parameters",
+    "update_parameters_with_momentum",
+    "update_parameters_with_adam",
+    "random_mini_batches",
+    "update_lr, schedule_lr_decay",
+)
+
+
 # --- Mixing the two ---------------------------------------------------------------------------
 
 #: The cases whose gradients differ between the conventions, by where the 1/m goes.

@@ -9,7 +9,9 @@
 3. Every call written in backticks names something ``scratch`` has (or is maths notation listed in
    ``NOT_SCRATCH``), and a call written as a signature (plain argument names, ``name=literal``
    defaults) has the code's parameter names, in order, every required one, and the code's
-   defaults.
+   defaults. The last section, on the course's functions in learner mode, is not ``scratch``'s:
+   3 stops at its heading, and it must name, as calls, the course's functions learner mode
+   checks (``tests.conventions.COURSE_NETWORK``).
 4. The files and tests the page points to exist, and ``README.md`` points to the page.
 
 ``docs/derivatives.md`` (the maths, which failure messages link to) cannot drift either:
@@ -39,6 +41,7 @@ from hypothesis import HealthCheck, Phase, find, settings
 
 import scratch
 from oracle.explain import DERIVATIONS
+from tests.conventions import COURSE_NETWORK
 from tests.registry import CASES, WITH_BACKWARD, Case, Inputs
 from tests.test_contract import check_backward
 
@@ -91,6 +94,17 @@ def _collapse(text: str) -> str:
 def _doc() -> str:
     assert DOC.is_file(), f"{DOC.relative_to(ROOT)} is missing: it documents the contract"
     return DOC.read_text(encoding="utf-8")
+
+
+#: The heading of the section on the course's functions (learner mode), not scratch's.
+COURSE_SECTION = "## The course's convention and names (learner mode)"
+
+
+def _scratch_doc() -> str:
+    """The page up to the section on the course's functions: what documents ``scratch``."""
+    text = _doc()
+    assert COURSE_SECTION in text, f"docs/contract.md has no heading {COURSE_SECTION!r}"
+    return text[: text.index(COURSE_SECTION)]
 
 
 def _prose_and_code(text: str) -> tuple[str, list[str]]:
@@ -174,7 +188,7 @@ def test_registry_case_is_documented(case: Case) -> None:
 
 
 def test_public_names_are_documented() -> None:
-    entries = _entries(_doc())
+    entries = _entries(_scratch_doc())
     checked, missing = set(), []
     for name in scratch.__all__:
         obj = getattr(scratch, name)
@@ -202,7 +216,7 @@ def test_public_names_are_documented() -> None:
 
 
 def test_called_names_exist_in_scratch() -> None:
-    text = _doc()
+    text = _scratch_doc()
     _, code = _prose_and_code(text)
     unknown: dict[str, str] = {}
     for snippet in _spans(text) + code:
@@ -283,7 +297,7 @@ def _signature_problems(span: str, name: str, call: ast.Call) -> list[str]:
 
 
 def test_signatures_match_the_code() -> None:
-    spans = _spans(_doc())
+    spans = _spans(_scratch_doc())
     found = list(_signatures(spans))
     problems = [p for span, name, call in found for p in _signature_problems(span, name, call)]
     assert not problems, "docs/contract.md writes signatures the code does not have:\n" + "\n".join(
@@ -294,6 +308,16 @@ def test_signatures_match_the_code() -> None:
     registry = {n for c in CASES for n in (c.forward_name, c.backward_name) if n}
     assert registry <= written, (
         f"docs/contract.md writes no signature for {sorted(registry - written)}"
+    )
+
+
+def test_the_course_functions_learner_mode_checks_are_documented() -> None:
+    course = _doc()[_doc().index(COURSE_SECTION) :]
+    calls = {m.group(1) for span in _spans(course) for m in CALL.finditer(span)}
+    names = {n for entry in COURSE_NETWORK for n in entry.split(", ")}
+    names |= {"initialize_velocity", "initialize_adam"}
+    assert names <= calls, (
+        f"the course's section of docs/contract.md writes no call of {sorted(names - calls)}"
     )
 
 
