@@ -43,6 +43,7 @@ from oracle.explain import Clues, explain
 from tests.conventions import convention_of
 from tests.learner import implemented
 from tests.strategies import read_only
+from tests.test_contract import reproduce_hint
 
 Array = Any
 #: Roundings in one step of the longest update (Adam), as in tests/test_optimizers.py.
@@ -183,19 +184,13 @@ def assert_matches(
     clues = Clues(
         m=m,
         known=(known or {}).get(first.output, {}),
-        reproduce=_reproduce(),
+        reproduce=reproduce_hint(),
         convention=convention_of(impl),
         where=where,
         rule=rule[0],
         anchor=rule[1],
     )
     raise AssertionError(explain(first, clues))
-
-
-def _reproduce() -> str:
-    from tests.test_contract import reproduce_hint  # the same hint as the contract's tests
-
-    return reproduce_hint()
 
 
 def _number(x: Any, function: str, what: str) -> Array:
@@ -206,6 +201,14 @@ def _number(x: Any, function: str, what: str) -> Array:
         "(np.squeeze a (1, 1) array; a cost summed over axis 0 only is one per example)"
     )
     return value.reshape(())
+
+
+def network_scale(expected: Mapping[str, Array]) -> dict[str, float]:
+    """The scale of every gradient of a network: the largest of them all (as in
+    tests/test_network.py). A ``db`` is a sum over the examples that may cancel to almost 0; its
+    rounding error is that of the terms summed, which the largest gradient stands for."""
+    largest = max(float(np.max(np.abs(g))) for g in expected.values())
+    return dict.fromkeys(expected, largest)
 
 
 def _mixed_hint(key: str, m: int, times: str) -> str:
@@ -292,7 +295,8 @@ def check_compute_cost(impl: Any, net: Net) -> None:
         "+ (1 - Y) log(1 - AL))": expected * net.m,
     }
     assert_matches(
-        impl, "compute_cost", {"cost": cost}, {"cost": expected}, net.m, net.m, {"cost": known},
+        impl, "compute_cost", {"cost": cost}, {"cost": expected}, net.rounding_terms(), net.m,
+        {"cost": known},
         rule=COST_RULE,
     )  # fmt: skip
 
@@ -307,7 +311,8 @@ def check_L_model_backward(impl: Any, net: Net) -> None:
     expected = network.backward_all(net.X, net.Y, net.parameters, "relu", "sigmoid")
     assert_matches(
         impl, "L_model_backward", grads, expected, net.rounding_terms(), net.m,
-        mixing_known(expected, net.m), by_layer=True, rule=BACKWARD_RULE,
+        mixing_known(expected, net.m), scale=network_scale(expected), by_layer=True,
+        rule=BACKWARD_RULE,
     )  # fmt: skip
 
 
@@ -371,7 +376,8 @@ def check_backward_propagation_with_regularization(impl: Any, net: Net, lambd: f
             ] = expected[k] + lambd / m * p
     assert_matches(
         impl, "backward_propagation_with_regularization", grads, expected,
-        net.rounding_terms(), m, known, by_layer=True, rule=L2_BACKWARD_RULE,
+        net.rounding_terms(), m, known, scale=network_scale(expected), by_layer=True,
+        rule=L2_BACKWARD_RULE,
     )  # fmt: skip
 
 
@@ -431,6 +437,15 @@ def _scales(start: Mapping[str, Array], path: Sequence[Mapping[str, Array]]) -> 
         travelled = sum(float(np.max(np.abs(b[k] - a[k]))) for a, b in itertools.pairwise(path))
         scales[k] = float(np.max(np.abs(p))) + travelled
     return scales
+
+
+def _gradient_scales(s: Steps, power: int = 1) -> dict[str, float]:
+    """The scale of a moving average of the gradients (``power`` 1) or of their squares (2): the
+    largest term averaged. Gradients of both signs may cancel the average to almost 0."""
+    return {
+        f"d{k}": max(float(np.max(np.abs(g[f"d{k}"]))) ** power for g in s.grads)
+        for k in s.parameters
+    }
 
 
 def _path(make: Callable[..., Any], s: Steps) -> list[dict[str, Array]]:
@@ -511,7 +526,7 @@ def check_momentum(impl: Any, s: Steps, lr: float, beta: float) -> None:
     )  # fmt: skip
     assert_matches(
         impl, f"update_parameters_with_momentum after {n} steps (v)", v, expected_v,
-        OPS_PER_STEP * n,
+        OPS_PER_STEP * n, scale=_gradient_scales(s),
     )  # fmt: skip
 
 
@@ -572,8 +587,13 @@ def check_adam(impl: Any, s: Steps, lr: float, beta1: float, beta2: float, eps: 
         impl, function, parameters, expected, OPS_PER_STEP * n, known=known,
         scale=_scales(s.parameters, _path(make, s)),
     )  # fmt: skip
-    assert_matches(impl, f"{function} (v)", v, state["exp_avg"], OPS_PER_STEP * n)
-    assert_matches(impl, f"{function} (s)", sq, state["exp_avg_sq"], OPS_PER_STEP * n)
+    assert_matches(
+        impl, f"{function} (v)", v, state["exp_avg"], OPS_PER_STEP * n, scale=_gradient_scales(s)
+    )
+    assert_matches(
+        impl, f"{function} (s)", sq, state["exp_avg_sq"], OPS_PER_STEP * n,
+        scale=_gradient_scales(s, 2),
+    )  # fmt: skip
 
 
 # --- Mini-batches and learning-rate decay --------------------------------------------------------
