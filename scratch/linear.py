@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+
 from scratch import activations as act
 from scratch._types import Array
 
@@ -22,7 +24,11 @@ def linear_forward(A_prev: Array, W: Array, b: Array) -> Array:
             f"linear_forward: W {W.shape} @ A_prev {A_prev.shape} + b {b.shape} does not fit: "
             f"expected W (n_l, n_prev), A_prev (n_prev, m), b (n_l, 1)"
         )
-    return W @ A_prev + b
+    Z = W @ A_prev
+    if Z.ndim == 2 and Z.dtype == np.result_type(Z, b):
+        Z += b  # in place on the new product: the same sum, one (n_l, m) array fewer
+        return Z
+    return Z + b  # a wider b upcasts (or a 1-D A_prev broadcasts): a new array
 
 
 def linear_backward(dZ: Array, A_prev: Array, W: Array) -> tuple[Array, Array, Array]:

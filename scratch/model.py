@@ -51,11 +51,13 @@ from scratch.network import (
     accuracy,
     backward_checked,
     compute_cost,
+    cost_checked,
     forward_all,
     forward_checked,
     init_parameters,
     labels,
     n_layers,
+    surely_finite,
     update_batchnorm_statistics,
 )
 from scratch.optimizers import Optimizer, Schedule, make_optimizer
@@ -518,13 +520,13 @@ def model(
                 event = print_every is not None and (step + 1) % print_every == 0
                 try:
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                        # *_checked: X was checked once and the parameters are after every
-                        # update, so the step does not check them again.
+                        # *_checked: X, Y and lambd were checked once and the parameters are
+                        # after every update, so the step does not check them again.
                         AL, caches = forward_checked(
                             X_batch, parameters, hidden_activation, output, keep_prob,
                             dropout_rng, batch_norm,
                         )  # fmt: skip
-                        loss = float(compute_cost(AL, Y_batch, parameters, lambd))
+                        loss = float(cost_checked(AL, Y_batch, parameters, lambd))
                         dev = (
                             dev_metrics(parameters)
                             if event and callback is not None
@@ -540,9 +542,12 @@ def model(
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                         if batch_norm:
                             parameters = update_batchnorm_statistics(parameters, caches)
-                        parameters = opt.step(parameters, grads, lr)
+                        # Nothing reads the gradients after the update: the step may write
+                        # the new parameters over them instead of into new arrays.
+                        parameters = opt.step(parameters, grads, lr, overwrite_grads=True)
                         for key, value in parameters.items():
-                            validate.finite("model", key, value)
+                            if not surely_finite(value):  # the full check only when in doubt
+                                validate.finite("model", key, value)
                 except validate.NonFiniteError as error:
                     raise diverged(error, "in the update", mark) from None
                 step += 1

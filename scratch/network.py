@@ -330,8 +330,23 @@ def backward_checked(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float 
             W = caches[layer - 1].layer.W
             grads[f"dW{layer}"] = grads[f"dW{layer}"] + l2_penalty_backward(W, lambd, m)
     for key, grad in grads.items():
-        validate.overflow("backward_all", key, grad, "AL, Y and the caches")
+        if not surely_finite(grad):  # the full check (and its message) only when in doubt
+            validate.overflow("backward_all", key, grad, "AL, Y and the caches")
     return grads
+
+
+def surely_finite(A: Array) -> bool:
+    """``True`` when every element of ``A`` is finite, decided in one fast pass; ``False`` means
+    "look closer" with ``validate.finite``, not that ``A`` has a NaN or an infinity. For the
+    checks of every training step, on arrays as large as the weights."""
+    if A.dtype.kind != "f":
+        return True  # integers and booleans are always finite (as validate.finite says)
+    # A . A is one vectorised BLAS pass without a temporary (validate.finite makes two boolean
+    # arrays), and an inf or a NaN anywhere makes it inf or NaN. Finite values whose squares
+    # overflow (|A| > 1e19 in float32) make it inf too: hence "look closer", not "not finite".
+    flat = A.ravel(order="K")  # a view of any contiguous array, in memory order
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow only means "look closer"
+        return bool(np.isfinite(np.dot(flat, flat)))
 
 
 def compute_cost(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0) -> Array:
@@ -345,6 +360,14 @@ def compute_cost(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0
     lambd = validate.number("compute_cost", "lambd", lambd, 0.0)
     if lambd:
         parameters = validate.parameters("compute_cost", parameters)
+    return cost_checked(AL, Y, parameters, lambd)
+
+
+def cost_checked(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0) -> Array:
+    """``compute_cost`` for arguments already checked, such as ``model``'s at every step (``Y``
+    and ``lambd`` once, ``AL`` by ``forward_checked``, the parameters after each update): on a
+    mini-batch, checking them again costs more than the cost itself. ``J`` is still checked for
+    overflow."""
     loss = binary_cross_entropy(AL, Y) if AL.shape[0] == 1 else cross_entropy(AL, Y)
     J = cost(loss)
     if lambd:

@@ -6,7 +6,13 @@ dict of arrays (``"v_dW1"``, ``"s_dW1"``, ``"t"``), so it can be saved with ``np
 back with ``load_state_dict``. A step puts new arrays into the state and never writes into the
 old ones, so a shallow copy ``dict(optimizer.state)`` is a snapshot to go back to (``model`` keeps
 one to undo a step that blew up). The parameters belong to the caller and are never changed in
-place either: ``step`` returns new ones.
+place either: ``step`` returns new ones. The gradients are not written into either, unless the
+caller gives them away with ``step(..., overwrite_grads=True)`` (``model`` does).
+
+A step makes as few parameter-sized arrays and passes over them as the arithmetic allows: an
+update is bound by memory, and Adam's of a 784-1024 layer costs about as much as one of the
+layer's matrix products. Every in-place trick computes the same values, in the same order, as the
+formula beside it.
 
 Names as in the course: ``v`` is the moving average of the gradients (momentum, Adam's first
 moment), ``s`` the moving average of their squares (RMSprop, Adam's second moment).
@@ -35,11 +41,22 @@ class Optimizer:
     def __init__(self) -> None:
         self.state: dict[str, Array] = {"t": np.array(0)}
 
-    def step(self, parameters: Parameters, grads: Gradients, learning_rate: float) -> Parameters:
+    def step(
+        self,
+        parameters: Parameters,
+        grads: Gradients,
+        learning_rate: float,
+        *,
+        overwrite_grads: bool = False,
+    ) -> Parameters:
         """New parameters after one update with every gradient in ``grads``.
 
         ``grads["dW1"]`` updates ``parameters["W1"]`` (same shape); parameters without a gradient
         are carried over unchanged. ``state["t"]`` counts the steps.
+
+        ``overwrite_grads``: the caller no longer needs ``grads``, so their arrays may be written
+        over (a new parameter may end up in its gradient's array), which saves a parameter-sized
+        array per step. The old parameters stay as they were either way.
         """
         learning_rate = validate.number("Optimizer.step", "learning_rate", learning_rate, 0.0)
         for key, grad in grads.items():
@@ -55,7 +72,11 @@ class Optimizer:
         updated = dict(parameters)
         for key, grad in grads.items():
             name = key.removeprefix("d")
-            updated[name] = _descend(parameters[name], learning_rate, self.direction(key, grad))
+            direction = self.direction(key, grad)
+            # The step may be written over a direction that nothing else holds: a temporary of
+            # direction(), or the gradient itself when the caller gave it away.
+            spare = self.NEW_DIRECTION or (overwrite_grads and direction is grad)
+            updated[name] = _descend(parameters[name], learning_rate, direction, spare)
         return updated
 
     def direction(self, key: str, grad: Array) -> Array:
@@ -64,19 +85,28 @@ class Optimizer:
 
     #: The name ``make_optimizer`` knows it by.
     NAME = "gd"
+    #: Whether ``direction`` returns a new array that nothing else holds (not the gradient, not
+    #: a moving average of the state), which the step may then write over.
+    NEW_DIRECTION = False
     #: The moving averages the state keeps: ``"v"`` (of the gradients), ``"s"`` (of their
     #: squares), each as ``"v_dW1"``, ... per gradient.
     AVERAGES: tuple[str, ...] = ()
 
-    def _average(self, name: str, value: Array, beta: float) -> Array:
+    def _average(self, name: str, value: Array, beta: float, spare: bool = False) -> Array:
         """``state[name] = beta * state[name] + (1 - beta) * value`` (0 at first), a new array:
-        the old one is left as it was, for a snapshot of the state."""
+        the old one is left as it was, for a snapshot of the state. ``spare``: ``value`` is a
+        temporary of the caller's, which may be written over."""
         previous = self.state.get(name)
         if previous is None:  # not .get(name, zeros): that would fill a new array every step
             previous = np.zeros_like(value)
         average = beta * previous
-        # += into the new array: the same sum, one large temporary fewer per step.
-        average += (1 - beta) * value
+        # (1 - beta) * value in place when value is a spare temporary, then += into the new
+        # average: the same products and sum, without a large temporary of their own.
+        if spare:
+            value *= 1 - beta
+        else:
+            value = (1 - beta) * value
+        average += value
         self.state[name] = average
         return average
 
@@ -108,14 +138,31 @@ class Optimizer:
         self.state = {key: np.array(value, copy=True) for key, value in state.items()}
 
 
-def _descend(parameter: Array, learning_rate: float, direction: Array) -> Array:
-    """``parameter - learning_rate * direction``, a new array (``parameter`` is not changed)."""
-    step = learning_rate * direction
-    if not isinstance(step, np.ndarray) or step.dtype != np.result_type(parameter, step):
-        return parameter - step  # a 0-d product is a NumPy scalar; a wider parameter upcasts
+def _descend(parameter: Array, learning_rate: float, direction: Array, spare: bool) -> Array:
+    """``parameter - learning_rate * direction``, a new array (``parameter`` is not changed).
+    ``spare``: ``direction`` may be written over, and then holds the result."""
+    if spare and _holds(direction, parameter):
+        # The product in place, over the spare direction: the same rounding, no new array.
+        step = np.multiply(direction, learning_rate, out=direction)
+    else:
+        step = learning_rate * direction
+        if not isinstance(step, np.ndarray) or step.dtype != np.result_type(parameter, step):
+            return parameter - step  # a 0-d product is a NumPy scalar; a wider parameter upcasts
     # The difference is written over the product, which nothing else holds: the same rounding,
     # one large temporary fewer per parameter and step.
     return np.subtract(parameter, step, out=step)
+
+
+def _holds(direction: Array, parameter: Array) -> bool:
+    """Whether ``parameter - learning_rate * direction`` can be computed in ``direction``'s own
+    array: a writable float array of the result's dtype (not an integer gradient, nor a float32
+    one for a float64 parameter, whose step is float64)."""
+    return (
+        isinstance(direction, np.ndarray)
+        and direction.flags.writeable
+        and direction.dtype.kind == "f"
+        and direction.dtype == np.result_type(parameter, direction)
+    )
 
 
 GradientDescent = Optimizer
@@ -150,6 +197,7 @@ class RMSprop(Optimizer):
 
     NAME = "rmsprop"
     AVERAGES = ("s",)
+    NEW_DIRECTION = True
 
     def __init__(self, beta: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__()
@@ -157,8 +205,13 @@ class RMSprop(Optimizer):
         self.epsilon = validate.number("RMSprop", "epsilon", epsilon, 0.0, low_open=True)
 
     def direction(self, key: str, grad: Array) -> Array:
-        s = self._average(f"s_{key}", grad * grad, self.beta)
-        return grad / (np.sqrt(s) + self.epsilon)
+        s = self._average(f"s_{key}", grad * grad, self.beta, spare=True)
+        # sqrt(s) + epsilon, then the quotient, each written over the new square root (unless
+        # the quotient is of a wider dtype: a float64 gradient over a float32 state).
+        denominator = np.asarray(np.sqrt(s))  # asarray: the square root of a 0-d s is a scalar
+        denominator += self.epsilon
+        same = denominator.dtype == np.result_type(grad, denominator)
+        return np.divide(grad, denominator, out=denominator if same else None)
 
 
 class Adam(Optimizer):
@@ -172,6 +225,7 @@ class Adam(Optimizer):
 
     NAME = "adam"
     AVERAGES = ("v", "s")
+    NEW_DIRECTION = True
 
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__()
@@ -182,16 +236,25 @@ class Adam(Optimizer):
     def direction(self, key: str, grad: Array) -> Array:
         t = int(self.state["t"])
         v = self._average(f"v_{key}", grad, self.beta1)
-        s = self._average(f"s_{key}", grad * grad, self.beta2)
+        s = self._average(f"s_{key}", grad * grad, self.beta2, spare=True)
         # Bias correction: v and s start at 0, so after t steps they are (1 - beta**t) times the
         # average they estimate (for a constant gradient); dividing undoes that shrinkage.
-        v_hat = np.asarray(v / (1 - self.beta1**t))  # asarray: a 0-d quotient is a scalar
-        s_hat = np.asarray(s / (1 - self.beta2**t))
-        # v_hat / (sqrt(s_hat) + epsilon), each step written over the temporaries just made
-        # (the same arithmetic; the large arrays of a step are allocated once, not four times).
+        s_hat = np.asarray(s / (1 - self.beta2**t))  # asarray: a 0-d quotient is a scalar
+        # v_hat / (sqrt(s_hat) + epsilon), each step written over s_hat, a new array (the same
+        # arithmetic; one large array for the whole direction).
         denominator = np.sqrt(s_hat, out=s_hat)
         denominator += self.epsilon
-        return np.divide(v_hat, denominator, out=v_hat)
+        return np.divide(_unbias(v, self.beta1, t), denominator, out=denominator)
+
+
+def _unbias(average: Array, beta: float, t: int) -> Array:
+    """``average / (1 - beta**t)``, Adam's bias correction. Once ``1 - beta**t`` rounds to 1 in
+    ``average``'s dtype (in float32, after 165 steps for ``beta = 0.9``), the division, which
+    NumPy does in that dtype, returns ``average`` unchanged: it is skipped (one pass fewer)."""
+    correction = 1 - beta**t
+    if isinstance(average, np.ndarray) and average.dtype.type(correction) == 1:
+        return average
+    return average / correction
 
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")

@@ -53,6 +53,40 @@ def test_the_order_depends_only_on_the_seed(
         np.testing.assert_array_equal(Yc, 1 - Ya)
 
 
+@given(
+    m=sizes,
+    batch_size=batch_sizes,
+    seed=seeds,
+    order=st.sampled_from(["C", "F"]),
+    k=st.integers(-400, 400),
+)
+def test_batches_are_slices_of_the_shuffled_set(
+    m: int, batch_size: int, seed: int, order: str, k: int
+) -> None:
+    """Each batch is gathered when asked for: the same values as the columns ``k * batch_size``
+    onwards of the whole shuffled set, however ``X`` is laid out and however it is indexed."""
+    X, Y = numbered(m)
+    X, Y = np.asarray(X, order=order), np.asarray(Y, order=order)
+    batches = random_mini_batches(X, Y, batch_size, seed)
+    permutation = np.random.default_rng(seed).permutation(m)
+    X_shuffled, Y_shuffled = X[:, permutation], Y[:, permutation]
+    whole = [
+        (X_shuffled[:, j : j + batch_size], Y_shuffled[:, j : j + batch_size])
+        for j in range(0, m, batch_size)
+    ]
+    if not -len(whole) <= k < len(whole):
+        with pytest.raises(IndexError):
+            batches[k]
+        return
+    for (X_batch, Y_batch), (X_slice, Y_slice) in [
+        (batches[k], whole[k]),
+        *zip(batches[k:], whole[k:], strict=True),
+    ]:
+        np.testing.assert_array_equal(X_batch, X_slice)
+        np.testing.assert_array_equal(Y_batch, Y_slice)
+    assert [b[0].tobytes() for b in batches] == [b[0].tobytes() for b in whole]
+
+
 def test_different_seeds_shuffle_differently() -> None:
     X, Y = numbered(50)
     orders = {tuple(random_mini_batches(X, Y, 50, seed)[0][0][0]) for seed in range(10)}

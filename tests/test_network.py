@@ -553,6 +553,45 @@ def test_float32_in_float32_out() -> None:
     assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
 
 
+@given(
+    A=hnp.arrays(
+        st.sampled_from([np.float16, np.float32, np.float64]),
+        hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6),
+        elements=st.floats(allow_subnormal=False, width=16),
+    ),
+    order=st.sampled_from(["C", "F", "strided"]),
+)
+def test_surely_finite_is_never_wrong(A: Array, order: str) -> None:
+    """``surely_finite`` (the quick check of every training step) says ``True`` only for an array
+    whose every element is finite, and for every finite one that is not huge."""
+    A = (
+        A[..., ::2]
+        if order == "strided" and A.ndim
+        else np.asarray(A, order="F" if order == "F" else "C")
+    )
+    finite = bool(np.isfinite(A).all())
+    if impl.surely_finite(A):
+        assert finite
+    elif finite:  # "look closer" for a finite array only when its squares overflow
+        largest = float(np.max(np.abs(A), initial=0.0))
+        assert largest > np.sqrt(float(np.finfo(A.dtype).max) / A.size)
+
+
+def test_cost_checked_is_compute_cost() -> None:
+    """``model``'s per-step cost skips the argument checks, and only them."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 5)).astype(np.float32)
+    labels = [0, 1, 1, 0, 1]
+    for n_L, Y in ((2, np.eye(2)[:, labels]), (1, np.array([labels]))):
+        parameters = impl.init_parameters([3, 4, n_L], dtype=np.float32)
+        AL, _ = impl.forward_all(X, parameters, output="softmax" if n_L > 1 else "sigmoid")
+        Y = Y.astype(np.float32)
+        for lambd in (0.0, 0.5):
+            checked = impl.cost_checked(AL, Y, parameters, lambd)
+            assert checked.dtype == np.float32
+            assert checked.tobytes() == impl.compute_cost(AL, Y, parameters, lambd).tobytes()
+
+
 # --- Bad input ---------------------------------------------------------------------------------
 
 _P = impl.init_parameters([2, 3, 2])

@@ -32,6 +32,7 @@ from hypothesis.extra import numpy as hnp
 
 from oracle.compare import assert_close
 from scratch import optimizers as opt
+from tests.strategies import read_only
 
 Array = Any
 #: Roundings in one step of the longest update (Adam: two moving averages, two bias corrections,
@@ -244,6 +245,45 @@ def test_step_does_not_change_the_given_parameters() -> None:
     updated = optimizer.step(parameters, {"dW1": np.ones((2, 2))}, 0.1)
     assert np.all(updated["W1"] < 1) and np.all(parameters["W1"] == 1)
     assert int(optimizer.state["t"]) == 1 and set(optimizer.state) == {"t", "v_dW1", "s_dW1"}
+
+
+@pytest.mark.parametrize("name", opt.OPTIMIZERS)
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_overwrite_grads_gives_the_same_step(name: str, data: st.DataObject, dtype: type) -> None:
+    """``overwrite_grads=True`` (``model``'s) only saves memory: the same bits as the default, and
+    the old parameters as they were; by default the gradients are not written into."""
+    parameters, grads = data.draw(parameters_and_gradients(3))
+    parameters = {k: read_only(v.astype(dtype)) for k, v in parameters.items()}
+    kept, given_away = opt.make_optimizer(name), opt.make_optimizer(name)
+    p_kept, p_given = parameters, parameters
+    for step in grads:
+        step = {k: v.astype(dtype) for k, v in step.items()}
+        p_kept = kept.step(p_kept, {k: read_only(v.copy()) for k, v in step.items()}, 0.01)
+        p_given = given_away.step(p_given, dict(step), 0.01, overwrite_grads=True)
+        for key in p_kept:
+            assert p_kept[key].dtype == p_given[key].dtype == dtype
+            assert p_kept[key].tobytes() == p_given[key].tobytes(), key
+        assert {k: v.tobytes() for k, v in kept.state.items()} == {
+            k: v.tobytes() for k, v in given_away.state.items()
+        }
+    assert all(not v.flags.writeable for v in parameters.values())  # never written into
+
+
+def test_adam_skips_a_bias_correction_of_one_exactly() -> None:
+    """In float32, ``1 - 0.9**t`` rounds to 1 after 165 steps and Adam skips that division: the
+    parameters stay bit for bit those of the formula written out, over 300 steps."""
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((3, 4)).astype(np.float32)
+    adam, p = opt.Adam(), {"W1": W}
+    v, s = np.zeros_like(W), np.zeros_like(W)
+    for t in range(1, 301):
+        g = rng.standard_normal(W.shape).astype(np.float32)
+        p = adam.step(p, {"dW1": g.copy()}, 1e-3, overwrite_grads=True)
+        v = 0.9 * v + (1 - 0.9) * g
+        s = 0.999 * s + (1 - 0.999) * (g * g)
+        v_hat, s_hat = v / (1 - 0.9**t), s / (1 - 0.999**t)
+        W = W - 1e-3 * (v_hat / (np.sqrt(s_hat) + 1e-8))
+        assert p["W1"].dtype == np.float32 and p["W1"].tobytes() == W.tobytes(), f"step {t}"
 
 
 def test_make_optimizer_passes_the_course_names() -> None:

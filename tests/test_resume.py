@@ -250,6 +250,24 @@ def test_a_diverged_run_goes_on_with_a_smaller_learning_rate() -> None:
     assert_same_run(resumed, run("adam, everything", optimizer="gd", decay=None))
 
 
+def test_an_update_that_overflows_goes_back_to_the_start_of_its_step() -> None:
+    """A learning rate of 1e300 from the second epoch on: the step's gradients are finite, the
+    update overflows float32 (and float64). The run goes back to before that update, whose new
+    parameters (written over the gradients' arrays) never reach the state."""
+
+    def jump(learning_rate: float, epoch: int) -> float:
+        return learning_rate if epoch < 1 else 1e300
+
+    with pytest.raises(TrainingDiverged) as error:
+        run("gd", decay=jump)
+    assert "in the update" in error.value.cause
+    state = error.value.state
+    assert (error.value.step, state.step) == (STEPS_PER_EPOCH + 1, STEPS_PER_EPOCH)
+    assert all(np.all(np.isfinite(p)) for p in state.parameters.values())
+    resumed = run("gd", decay=None, resume=state)
+    assert_same_run(resumed, run("gd", decay=None))
+
+
 def test_no_runtime_warnings_while_diverging(recwarn: pytest.WarningsRecorder) -> None:
     """Each phase checks for NaN and inf itself: NumPy's overflow warnings would only be noise."""
     diverging()
