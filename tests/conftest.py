@@ -122,10 +122,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
         if key == _VERDICT:
             case, column, test, rank, verdict = value
-            for table, key in ((_TABLE, column), (_EVIDENCE, test)):
+            for table, slot in ((_TABLE, column), (_EVIDENCE, test)):
                 verdicts = table.setdefault(case, {})
-                if rank > verdicts.get(key, (-1, ""))[0]:
-                    verdicts[key] = (rank, verdict)
+                if rank > verdicts.get(slot, (-1, ""))[0]:
+                    verdicts[slot] = (rank, verdict)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
