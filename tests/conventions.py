@@ -90,6 +90,16 @@ def _arity(f: Callable[..., Any]) -> int:
         return -1
 
 
+class LearnerFile(SimpleNamespace):
+    """A learner's file seen through the contract. Its repr is short: hypothesis prints the
+    arguments of a failing example, this one among them, and a learner needs its name, not a
+    list of every function in it."""
+
+    def __repr__(self) -> str:
+        name = getattr(self, "__name__", "your file")
+        return f"<{name}, read in the {convention_of(self)} convention>"
+
+
 def course_adapter(module: ModuleType, convention: str = COURSE) -> SimpleNamespace:
     """``module`` seen through this project's contract: functions written with the course's
     signatures (a forward returning ``(A, cache)``, ``linear_backward(dZ, cache)``,
@@ -130,7 +140,8 @@ def course_adapter(module: ModuleType, convention: str = COURSE) -> SimpleNamesp
         ns["layer_forward"] = course_layer_forward
         ns["layer_backward"] = course_layer_backward
     ns[ATTRIBUTE] = convention
-    return SimpleNamespace(**ns)
+    ns["__name__"] = getattr(module, "__file__", None) or getattr(module, "__name__", "your file")
+    return LearnerFile(**ns)
 
 
 #: The course's network-level functions that learner mode checks (tests/test_course_network.py),
