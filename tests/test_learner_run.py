@@ -43,7 +43,9 @@ def L_model_backward(AL, Y, caches):
 """
 
 
-def learner_run(impl: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def learner_run(
+    impl: Path, *options: str, selection: list[str] = SELECTION
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HYPOTHESIS_PROFILE": "dev"}
     # The dev profile (20 examples a property) with a fixed seed: quick, and the same every run.
     command = [
@@ -51,7 +53,7 @@ def learner_run(impl: Path, *options: str) -> subprocess.CompletedProcess[str]:
         f"--impl={impl}",
     ]
     return subprocess.run(
-        [*command, *options, *SELECTION],
+        [*command, *options, *selection],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -89,3 +91,29 @@ def test_a_file_that_mixes_the_conventions_fails_and_is_told_why(tmp_path: Path)
     assert "MIXED CONVENTIONS: binary_cross_entropy follow the mean convention" in run.stdout
     assert "divided by m twice" in run.stdout
     assert "the 1/m is applied twice" in row(run.stdout, "L_model_backward")
+
+
+#: examples/more_mistakes.py: for each function it gets wrong, what its row in the table says.
+MORE_MISTAKES = {
+    "leaky_relu": "right for one example but wrong for a batch",
+    "sigmoid": "you returned the forward's value (A) instead of the gradient dZ",
+    "linear": "it is the transpose of the right answer",
+    "layer[relu]": "the column dimension is lost: sum with",
+    "mse": "the inputs are read-only here, so writing into one raises",
+    "softmax_cross_entropy": "times the right one",  # n / (n - 1), for the n drawn
+    "l2_penalty": "the L2 gradient without its 1/m",
+}
+
+
+def test_each_mistake_of_the_second_example_file_is_named() -> None:
+    """Between them, examples/my_nn.py (its run is in the README) and examples/more_mistakes.py
+    make the twelve mistakes the explanations name; here is the second file's share."""
+    tests = [
+        f"tests/test_contract.py::test_backward_matches_autograd[{case}-float64]"
+        for case in MORE_MISTAKES
+    ]
+    run = learner_run(ROOT / "examples" / "more_mistakes.py", *tests, selection=[])
+    assert run.returncode == 1, run.stdout + run.stderr
+    for case, said in MORE_MISTAKES.items():
+        rows = re.findall(rf"^{re.escape(case)} .*\n(.*)$", run.stdout, re.MULTILINE)
+        assert rows and said in rows[-1], f"{case}: expected {said!r} in:\n{run.stdout}"
