@@ -1,6 +1,7 @@
 """scratch against PyTorch (eager, CPU): one epoch of SGD, the GEMM limit, memory, time to 98%.
 
     python benchmarks/bench.py [--data-dir DIR] [--quick] [--repeats N] [--out DIR]
+    python benchmarks/bench.py --profile [--data-dir DIR]   (where scratch's time goes)
 
 Both sides train the same network (784-H-10, relu, softmax), batch 128, float32, from the same
 initial weights, on the same batch order, with the same number of threads (torch's intra-op
@@ -372,6 +373,64 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- Where the time goes ---------------------------------------------------------------------
+
+#: scratch's functions of a training step, as the profile lists them (a function's time includes
+#: the functions it calls, indented under it).
+PROFILED = (
+    ("__getitem__", "mini-batch gathered (random_mini_batches)"),
+    ("forward_checked", "forward, both layers"),
+    ("linear_forward", "  W @ A_prev + b"),
+    ("relu", "  relu"),
+    ("softmax", "  softmax"),
+    ("cost_checked", "cost"),
+    ("backward_checked", "backward, both layers"),
+    ("softmax_cross_entropy_backward", "  dZ2 = (AL - Y) / m"),
+    ("linear_backward", "  layer 2: dA1, dW2, db2"),
+    ("relu_backward", "  relu_backward"),
+    ("_input_layer_backward", "  layer 1: dW1, db1"),
+    ("step", "update (Optimizer.step)"),
+    ("surely_finite", "finiteness pre-checks, gradients and parameters"),
+)
+
+
+def profile_epochs(data: Data, H: int = 1024) -> str:
+    """One epoch of 784-H-10 with SGD and one with Adam, each after a warm-up epoch, under
+    cProfile: the time in each of scratch's functions of the step, as a markdown table."""
+    import cProfile
+    import pstats
+
+    X, Y = data[0], data[1]
+    params = init_parameters([784, H, 10], "he", SEED, dtype=np.float32)
+    columns: dict[str, dict[str, float]] = {}
+    for optimizer, lr in (("gd", SGD_LR), ("adam", ADAM_LR)):
+        scratch_epoch(params, X, Y, optimizer, lr)()  # warm-up: caches, page faults
+        run = scratch_epoch(params, X, Y, optimizer, lr)
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.runcall(run)
+        seconds = {"epoch (profiled)": time.perf_counter() - start}
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        for (path, _, name), (_, _, _, cumulative, _) in stats.items():
+            if "scratch" in Path(path).parts:
+                seconds[name] = seconds.get(name, 0.0) + cumulative
+        columns[optimizer] = seconds
+    lines = [
+        f"784-{H}-10, one epoch (469 steps of {BATCH}), cProfile: seconds in each function, "
+        "the functions it calls included",
+        "",
+        "| | SGD | Adam |",
+        "|---|---|---|",
+        f"| epoch (profiled) | {columns['gd']['epoch (profiled)']:.2f} | "
+        f"{columns['adam']['epoch (profiled)']:.2f} |",
+    ]
+    for name, label in PROFILED:
+        row = [columns[o].get(name) for o in ("gd", "adam")]
+        cells = " | ".join("-" if v is None else f"{v:.2f}" for v in row)
+        lines.append(f"| {label} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_results(results: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -386,7 +445,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--max-epochs", type=int, default=10, help="for the time to 98%%")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument(
+        "--profile", action="store_true", help="only where scratch's time goes (784-1024-10)"
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        with threadpool_limits(limits=args.threads, user_api="blas"):
+            print(profile_epochs(load_data(args.data_dir)[0]))
+        return
 
     torch.set_num_threads(args.threads)
     with threadpool_limits(limits=args.threads, user_api="blas"):
