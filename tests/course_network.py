@@ -44,10 +44,9 @@ from tests.conventions import convention_of
 from tests.learner import implemented
 from tests.strategies import read_only
 from tests.test_contract import reproduce_hint
+from tests.test_optimizers import OPS_PER_STEP
 
 Array = Any
-#: Roundings in one step of the longest update (Adam), as in tests/test_optimizers.py.
-OPS_PER_STEP = 16
 
 
 # --- Drawn networks ------------------------------------------------------------------------------

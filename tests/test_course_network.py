@@ -37,6 +37,7 @@ from tests.course_network import (
 )
 from tests.learner import load
 from tests.strategies import read_only
+from tests.test_optimizers import betas, epsilons, learning_rates
 
 #: The course-style reference file, checked in the normal run.
 COURSE_EXAMPLE = "examples/course_nn.py"
@@ -53,9 +54,6 @@ def course(impl: Any, pytestconfig: pytest.Config) -> Any:
 # --- The tests: the learner's file with --impl, examples/course_nn.py otherwise ------------------
 
 lambdas = st.sampled_from([0.1, 0.7, 1.5])
-learning_rates = st.floats(1e-4, 1.0)
-betas = st.one_of(st.just(0.0), st.floats(0.1, 0.999))
-epsilons = st.sampled_from([1e-8, 1e-6, 1e-3])
 
 
 @pytest.mark.parametrize("case", ["L_model_forward"])
