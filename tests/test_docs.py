@@ -37,13 +37,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import find
 
 import scratch
 from oracle.explain import DERIVATIONS
 from tests.conventions import COURSE_NETWORK
 from tests.registry import CASES, WITH_BACKWARD, Case, Inputs
 from tests.test_contract import check_backward
+
+# A deterministic search for an input on which a wrong backward fails: the same inputs every run,
+# no database, no shrinking (any failing input has the link).
+from tests.test_planted import SEARCH
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "contract.md"
@@ -463,17 +467,6 @@ def test_every_backward_has_a_derivation_with_its_rule(case: Case) -> None:
 
 #: The link a failure message ends its rule line with: ``(docs/derivatives.md#relu_backward)``.
 MESSAGE_LINK = re.compile(r"\(([\w./-]+\.md)#([\w-]+)\)")
-
-#: A deterministic search for an input on which a wrong backward fails (as in test_planted.py):
-#: the same inputs every run, no database, no shrinking (any failing input has the link).
-SEARCH = settings(
-    database=None,
-    derandomize=True,
-    max_examples=200,
-    deadline=None,
-    phases=[Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 
 def _doubled(backward: Any) -> Any:
