@@ -44,6 +44,7 @@ from tests.conventions import convention_of
 from tests.learner import implemented
 from tests.strategies import read_only
 from tests.test_contract import reproduce_hint
+from tests.test_network import arrays
 from tests.test_optimizers import OPS_PER_STEP
 
 Array = Any
@@ -95,13 +96,6 @@ class Net:
 
 
 @st.composite
-def uniform(draw: st.DrawFn, shape: tuple[int, ...], bound: float) -> Array:
-    """A read-only array uniform in ``+-bound``, from a generator seeded by hypothesis."""
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    return read_only(rng.uniform(-bound, bound, size=shape))
-
-
-@st.composite
 def course_networks(draw: st.DrawFn, layers: int | None = None) -> Net:
     """A network of 1 to 4 layers (or ``layers``), widths 1 to 8, m from 1 to 30; ``W{l}`` in
     ``+-2 / sqrt(n_{l-1})`` as in tests/test_network.py. Inputs where two right implementations
@@ -112,10 +106,11 @@ def course_networks(draw: st.DrawFn, layers: int | None = None) -> Net:
     m = draw(st.integers(1, 30), label="m")
     parameters = {}
     for k in range(1, L + 1):
-        parameters[f"W{k}"] = draw(uniform((dims[k], dims[k - 1]), 2 / np.sqrt(dims[k - 1])))
-        parameters[f"b{k}"] = draw(uniform((dims[k], 1), 1.0))
-    X = draw(uniform((dims[0], m), 3.0))
-    Y = read_only((draw(uniform((1, m), 1.0)) >= 0).astype(np.float64))
+        bound = 2 / np.sqrt(dims[k - 1])
+        parameters[f"W{k}"] = draw(arrays((dims[k], dims[k - 1]), -bound, bound))
+        parameters[f"b{k}"] = draw(arrays((dims[k], 1), -1.0, 1.0))
+    X = draw(arrays((dims[0], m), -3.0, 3.0))
+    Y = read_only((draw(arrays((1, m), 0.0, 1.0)) >= 0.5).astype(np.float64))
     net = Net(X, Y, parameters)
     layers_out = net.forward()
     for Z, _ in layers_out[:-1]:
@@ -202,12 +197,23 @@ def _number(x: Any, function: str, what: str) -> Array:
     return value.reshape(())
 
 
-def network_scale(expected: Mapping[str, Array]) -> dict[str, float]:
-    """The scale of every gradient of a network: the largest of them all (as in
-    tests/test_network.py). A ``db`` is a sum over the examples that may cancel to almost 0; its
-    rounding error is that of the terms summed, which the largest gradient stands for."""
-    largest = max(float(np.max(np.abs(g))) for g in expected.values())
-    return dict.fromkeys(expected, largest)
+def network_scale(net: Net, lambd: float = 0.0) -> dict[str, float]:
+    """The scale of each gradient: the magnitude of the terms its sums add up (Higham's bound is
+    relative to ``sum |term|``, not to the result). Backprop run on absolute values, in NumPy:
+    ``|dZL| = |AL - Y| / m``, ``|dA_prev| = |W|.T @ |dZ|``, ``|dZ| = |dA|`` where relu passes;
+    then ``dW``'s terms are ``|dZ| @ |A_prev|.T`` (plus ``(lambd / m) |W|``) and ``db``'s
+    ``sum |dZ|``. A ``db`` whose terms cancel to almost 0 is judged against those terms."""
+    layers = net.forward()
+    scales: dict[str, float] = {}
+    dZ = np.abs(layers[-1][1] - net.Y) / net.m
+    for k in range(net.L, 0, -1):
+        W = np.abs(net.parameters[f"W{k}"])
+        A_prev = np.abs(layers[k - 2][1]) if k > 1 else np.abs(net.X)
+        scales[f"dW{k}"] = float(np.max(dZ @ A_prev.T + lambd / net.m * W))
+        scales[f"db{k}"] = float(np.max(dZ.sum(axis=1)))
+        if k > 1:
+            dZ = (W.T @ dZ) * (layers[k - 2][0] > 0)
+    return scales
 
 
 def _mixed_hint(key: str, m: int, times: str) -> str:
@@ -310,7 +316,7 @@ def check_L_model_backward(impl: Any, net: Net) -> None:
     expected = network.backward_all(net.X, net.Y, net.parameters, "relu", "sigmoid")
     assert_matches(
         impl, "L_model_backward", grads, expected, net.rounding_terms(), net.m,
-        mixing_known(expected, net.m), scale=network_scale(expected), by_layer=True,
+        mixing_known(expected, net.m), scale=network_scale(net), by_layer=True,
         rule=BACKWARD_RULE,
     )  # fmt: skip
 
@@ -375,7 +381,7 @@ def check_backward_propagation_with_regularization(impl: Any, net: Net, lambd: f
             ] = expected[k] + lambd / m * p
     assert_matches(
         impl, "backward_propagation_with_regularization", grads, expected,
-        net.rounding_terms(), m, known, scale=network_scale(expected), by_layer=True,
+        net.rounding_terms(), m, known, scale=network_scale(net, lambd), by_layer=True,
         rule=L2_BACKWARD_RULE,
     )  # fmt: skip
 
