@@ -58,11 +58,20 @@ class Clues:
 
 
 def _same(found: Mismatch, actual: Array, expected: Array) -> bool:
-    """``actual`` equals ``expected`` within the tolerance ``found`` was judged with."""
+    """``actual`` equals ``expected`` within the tolerance ``found`` was judged with, its absolute
+    part (``scale``, the magnitude of the terms summed) grown or shrunk with ``expected``: a known
+    mistake that is m times the right answer (the course's dZL = AL - Y) sums terms m times as
+    large, and its rounding is m times as large too."""
     actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
         return False
-    twin = Mismatch(found.function, found.output, actual, expected, found.tol, found.scale)
+    scale = found.scale
+    with np.errstate(invalid="ignore", over="ignore"):
+        theirs = float(np.max(np.abs(expected), initial=0.0))
+        ours = float(np.max(np.abs(np.asarray(found.expected)), initial=0.0))
+    if 0.0 < ours < np.inf and 0.0 < theirs < np.inf:
+        scale = found.scale * theirs / ours
+    twin = Mismatch(found.function, found.output, actual, expected, found.tol, scale)
     return not twin.bad().any()
 
 
@@ -76,7 +85,9 @@ def _factor(found: Mismatch) -> float | None:
     if bb == 0.0:
         return None
     c = float(np.sum(a * b)) / bb  # least squares: the c that brings c * b closest to a
-    if c == 0.0 or np.isclose(c, 1.0, rtol=1e-6, atol=0.0):
+    # Within CLOSE of 1 it is not a factor a learner wrote ("1 times the right one") but a
+    # small error everywhere: _lost_precision names it.
+    if c == 0.0 or np.isclose(c, 1.0, rtol=CLOSE, atol=0.0):
         return None
     # c * b is judged with the tolerance scaled by |c|: a relative error is a relative error.
     scaled = Mismatch(
@@ -88,6 +99,30 @@ def _factor(found: Mismatch) -> float | None:
         found.scale,
     )
     return c if not scaled.bad().any() else None
+
+
+# A result off by at most this much, relatively, everywhere is close to right: precision lost.
+CLOSE = 1e-3
+
+
+def _lost_precision(found: Mismatch) -> str | None:
+    """The diagnosis of a result that is right but for a small relative error everywhere."""
+    a = np.asarray(found.actual, dtype=np.float64)
+    b = np.asarray(found.expected, dtype=np.float64)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(a - b) / (np.abs(b) + found.scale)
+    worst = float(np.max(np.where(np.isnan(rel), np.inf, rel), initial=0.0))
+    if not worst <= CLOSE:
+        return None
+    return (
+        f"your {found.output} is close to the right one (max relative error {worst:.2g}) but "
+        "further off than rounding allows: precision is lost on the way, typically by "
+        "subtracting nearly equal numbers (log(AL) with AL near 1 where the log-sum-exp form "
+        "-Z_y + log(sum(exp(Z))) keeps every digit, or 1 - AL), by a float32 intermediate, or by "
+        "a small constant added somewhere (an epsilon in a log or a division)."
+    )
 
 
 def _name_factor(c: float, m: int | None, output: str, convention: str = "mean") -> str:
@@ -184,6 +219,8 @@ def diagnose(found: Mismatch, clues: Clues) -> str | None:
     c = _factor(found)
     if c is not None:
         return _name_factor(c, clues.m, found.output, clues.convention)
+    if (close := _lost_precision(found)) is not None:
+        return close
     bad = found.bad()
     if clues.kinks is not None and np.shape(clues.kinks) == bad.shape:
         kinks = np.asarray(clues.kinks, dtype=bool)

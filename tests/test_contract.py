@@ -16,7 +16,9 @@ can show that the same checks fail on planted mistakes.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -45,6 +47,43 @@ from tests.strategies import read_only
 CASE = {c.name: c for c in CASES}
 
 DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+
+
+# The diagnoses of the examples a learner's function got right only under the other convention,
+# while a test decorated with @one_verdict runs (None outside one).
+_OTHER_CONVENTION: list[str] | None = None
+
+
+def one_verdict(test: Callable[..., None]) -> Callable[..., None]:
+    """Judge "right under the other convention" over the whole run of ``test``, not one example.
+
+    One example can fit the other convention by coincidence: the story's fudge factor
+    n/(n-1) is 2 = m when n = m = 2, and a skip raised there would end the run (hypothesis lets
+    a skip through, even while shrinking) with "follows the course's convention". So such an
+    example counts as passed while the test runs; at the end the test fails if any example was
+    wrong in another way, and is skipped with the convention's diagnosis only if none was.
+    """
+
+    @functools.wraps(test)
+    def judged(*args: Any, **kwargs: Any) -> None:
+        global _OTHER_CONVENTION
+        told: list[str] = []
+        _OTHER_CONVENTION = told
+        try:
+            test(*args, **kwargs)
+        finally:
+            _OTHER_CONVENTION = None
+        if told:
+            pytest.skip(told[0])
+
+    return judged
+
+
+def told_other_convention(diagnosis: str) -> None:
+    """Inside @one_verdict, note ``diagnosis`` and go on; outside one, skip with it now."""
+    if _OTHER_CONVENTION is None:
+        pytest.skip(diagnosis)
+    _OTHER_CONVENTION.append(diagnosis)
 
 
 def as_dtype(x: Any, dtype: type) -> Any:
@@ -192,7 +231,8 @@ def assert_all_close(
     if all(other) and learner_option():
         # A learner's function that is right under the other convention is told so, not failed.
         diagnosis = next(ln for ln in said[0].splitlines() if "diagnosis:" in ln)
-        pytest.skip(diagnosis.split("diagnosis: ", 1)[1])
+        told_other_convention(diagnosis.split("diagnosis: ", 1)[1])
+        return
     wrong = [message for message, o in zip(said, other, strict=True) if not o]
     raise AssertionError(wrong[0] if wrong else said[0])
 
@@ -248,7 +288,7 @@ def check_finite_differences(impl: ModuleType, case: Case, x: Inputs) -> None:
         # check_backward does.
         assert_gradients(spec.f, spec.args, other, spec.upstream, atol=atol)
         name = next(n for n in other if n in course_factors(case.name, batch_size(case.name, x)))
-        pytest.skip(other_convention_hint(impl, name, case.backward_name or case.name))
+        told_other_convention(other_convention_hint(impl, name, case.backward_name or case.name))
 
 
 def _as_other_convention(
@@ -306,6 +346,7 @@ def test_forward_matches_oracle(
 
 @DTYPES
 @pytest.mark.parametrize("case", WITH_BACKWARD, ids=str)
+@one_verdict
 @given(data=st.data())
 def test_backward_matches_autograd(
     impl: ModuleType, case: Case, dtype: type, data: st.DataObject
@@ -315,6 +356,7 @@ def test_backward_matches_autograd(
 
 
 @pytest.mark.parametrize("case", WITH_BACKWARD, ids=str)
+@one_verdict
 @given(data=st.data())
 def test_backward_matches_finite_differences(
     impl: ModuleType, case: Case, data: st.DataObject
@@ -379,6 +421,7 @@ def test_forward_at_extreme_inputs(impl: ModuleType, case: Case, x: Inputs) -> N
 
 
 @pytest.mark.parametrize(("case", "x"), [(CASE[n], x) for n, x in EXTREMES], ids=EXTREME_IDS)
+@one_verdict
 def test_backward_at_extreme_inputs(impl: ModuleType, case: Case, x: Inputs) -> None:
     """The backward at the same inputs: finite, and equal to autograd's."""
     assert case.backward is not None

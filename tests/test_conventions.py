@@ -18,11 +18,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import scratch
+from tests import learner
 from tests.conventions import COURSE, MEAN, course_adapter, mixed_conventions
 from tests.learner import load
 from tests.registry import CASES
 from tests.strategies import read_only
-from tests.test_contract import check_backward, check_finite_differences, check_forward
+from tests.test_contract import (
+    as_dtype,
+    check_backward,
+    check_finite_differences,
+    check_forward,
+    one_verdict,
+)
 
 CASE = {c.name: c for c in CASES}
 COURSE_FILE = load("examples/course_nn.py")
@@ -147,3 +155,58 @@ def test_mixing_the_conventions_is_named() -> None:
 )
 def test_one_convention_throughout_is_not_mixed(verdicts: dict[str, str]) -> None:
     assert mixed_conventions(verdicts, MEAN) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@given(data=st.data())
+def test_a_course_style_loss_backward_is_told_its_convention_on_any_input(
+    dtype: type, data: Any
+) -> None:
+    """The course's dZL = AL - Y is told its convention (m times this project's), never "the 1/m
+    is missing", also in float32, where AL - Y cancels to a few roundings of AL: the tolerance
+    that judges it scales with it, m times the mean convention's."""
+    case = CASE["softmax_cross_entropy"]
+    x = as_dtype(data.draw(case.draw("any"), label="inputs"), dtype)
+    impl = SimpleNamespace(**{**vars(scratch), "softmax_cross_entropy_backward": np.subtract})
+    try:
+        check_backward(impl, case, x)  # m = 1, or AL = Y: both conventions agree
+    except AssertionError as error:
+        assert "follows the deep learning course's convention for dZL" in str(error), str(error)
+
+
+def test_an_example_that_fits_the_other_convention_by_chance_decides_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The story's fudge factor n/(n-1) is 2 = m when n = m = 2: that example alone looks like the
+    course's convention. In learner mode the test as a whole (@one_verdict) still fails the
+    function on the next example, and only a function that fits the course's convention on every
+    example is told so (a skip)."""
+    monkeypatch.setattr(learner, "_IMPL", ["my_nn.py", MEAN])
+    case = CASE["softmax_cross_entropy"]
+
+    def inputs(m: int) -> dict[str, Any]:
+        ZL = np.linspace(-1.0, 2.0, 2 * m).reshape(2, m)
+        Y = np.eye(2)[:, np.arange(m) % 2]
+        return {k: read_only(v) for k, v in {"ZL": ZL, "AL": scratch.softmax(ZL), "Y": Y}.items()}
+
+    def fudge(AL: Any, Y: Any) -> Any:
+        n = AL.shape[0]
+        return (AL - Y) / Y.shape[1] * n / (n - 1)
+
+    def run(backward: Callable[..., Any]) -> None:
+        impl = SimpleNamespace(**{**vars(scratch), "softmax_cross_entropy_backward": backward})
+
+        @one_verdict
+        def test() -> None:  # as hypothesis would run it: m = 2 first, then m = 3
+            for m in (2, 3):
+                check_backward(impl, case, inputs(m))
+
+        test()
+
+    try:
+        with pytest.raises(AssertionError, match=r"your dZL is 2 times the right one"):
+            run(fudge)
+    except pytest.skip.Exception as told:  # a skip here would hide the failure this test is for
+        pytest.fail(f"one example decided the verdict: {told}")
+    with pytest.raises(pytest.skip.Exception, match="the deep learning course's convention"):
+        run(np.subtract)

@@ -411,3 +411,20 @@ def test_a_scalar_output_and_non_array_inputs_are_shown() -> None:
 def test_only_an_in_place_write_is_explained_among_errors() -> None:
     assert explain_error("relu", ValueError("shapes (2,3) and (4,5) not aligned")) is None
     assert explain_error("relu", TypeError("read-only")) is None
+
+
+def test_a_value_close_to_right_but_beyond_rounding_is_called_lost_precision() -> None:
+    # The loss of softmax([6, 0]) for class 0 in float32, as my_nn.py computes it, -log(AL):
+    # AL is 0.9975..., and log near 1 keeps only the digits AL has left: about 1e-5 relative off.
+    z = np.array([[6.0], [0.0]], dtype=np.float32)
+    AL = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    yours = -np.log(AL[:1])
+    right = np.log1p(np.exp(-6.0)).astype(np.float32).reshape(1, 1)  # log-sum-exp form
+    found = compare("cross_entropy", "loss", yours, right)
+    assert found is not None
+    said = diagnose(found, Clues()) or ""
+    assert "times the right one" not in said
+    head = "your loss is close to the right one (max relative error "
+    assert said.startswith(head)
+    assert 1e-6 < float(said[len(head) :].split(")")[0]) < 1e-4
+    assert "log(AL) with AL near 1" in said
