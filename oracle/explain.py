@@ -145,15 +145,16 @@ def _name_factor(c: float, m: int | None, output: str, convention: str = "mean")
         return f"{times}, which is 1/m for m = {m}: you divide by m twice. {where}"
     if near(-1.0):
         return f"{times}: the sign is wrong (a gradient points uphill; the update subtracts it)."
+    # The L2 term's 1/2 is the usual suspect only where the L2 term's gradient goes: dW.
+    l2 = output.startswith("dW")
     if near(2.0):
         return (
-            f"{times}: a factor of 2 too many (the derivative of x**2 is 2x, of (1/2) x**2 is x;"
-            " the L2 term lambd/(2m) * sum(W**2) has gradient (lambd/m) * W)."
+            f"{times}: a factor of 2 too many (the derivative of x**2 is 2x, of (1/2) x**2 is x"
+            + ("; the L2 term lambd/(2m) * sum(W**2) has gradient (lambd/m) * W)." if l2 else ").")
         )
     if near(0.5):
-        return (
-            f"{times}: half the right value (the derivative of x**2 is 2x; "
-            "the 1/2 of lambd/(2m) cancels against it)."
+        return f"{times}: half the right value (the derivative of x**2 is 2x" + (
+            "; the 1/2 of lambd/(2m) cancels against it)." if l2 else ": a 2 lost)."
         )
     return f"{times}: off by a constant factor. A fudge factor that makes a check pass hides this."
 

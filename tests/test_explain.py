@@ -147,6 +147,15 @@ def test_factors_of_two_and_one_half_are_named() -> None:
     assert found is not None and "half the right value" in (diagnose(found, Clues()) or "")
 
 
+@pytest.mark.parametrize("c", [2.0, 0.5])
+def test_the_l2_term_is_blamed_for_a_factor_only_in_dW(c: float) -> None:
+    a = np.array([[1.0, -2.0], [3.0, 0.5]])
+    for output, blamed in (("dW2", True), ("dZL", False), ("dA_prev", False)):
+        found = compare("f", output, c * a, a)
+        assert found is not None
+        assert ("lambd/(2m)" in (diagnose(found, Clues()) or "")) == blamed, output
+
+
 # 3. differs only where the input sits on a kink
 
 
