@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import scratch
 from scratch import network, preprocessing, validate
 from scratch.minibatch import random_mini_batches
 from scratch.model import model
@@ -72,6 +73,14 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     "gamma1 a row": (
         lambda: network.forward_all(X, BN | {"gamma1": BN["gamma1"].T}, batch_norm=True),
         ["gamma1 is (1, 4), expected (4, 1)", "did you mean gamma1.T?"],
+    ),
+    "parameters without b2": (
+        lambda: network.forward_all(X, {k: v for k, v in P.items() if k != "b2"}),
+        ["forward_all: parameters have 'W2' but no 'b2'"],
+    ),
+    "linear_forward, W transposed": (
+        lambda: scratch.linear_forward(X, P["W1"].T, P["b1"]),
+        ["linear_forward: W (3, 4) @ A_prev (3, 5) + b (4, 1) does not fit", "b (n_l, 1)"],
     ),
     "prediction without running statistics": (
         lambda: network.predict(X, {k: v for k, v in BN.items() if "running" not in k}),
@@ -240,6 +249,10 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
         ["model: X (5, 3) and Y (2, 5)", "X is (m, n_features); did you mean X.T?"],
     ),
     "model, Y transposed": (lambda: train(Y=Y.T), ["Y is (m, C); did you mean Y.T?"]),
+    "model, Y with an example fewer": (
+        lambda: train(Y=Y[:, :4]),
+        ["model: X (3, 5) and Y (2, 4)", "X has m = 5 examples and Y 4"],
+    ),
     "model, integer labels": (
         lambda: train(Y=np.array([0, 1, 2, 0, 1])),
         ["Y is 1-D (5,); integer labels? did you mean one_hot(Y, 3)?"],
