@@ -125,12 +125,12 @@ def scratch_epoch(params: dict[str, Array], X: Array, Y: Array, optimizer: str, 
 def torch_net(params: dict[str, Array]) -> torch.nn.Sequential:
     """``nn.Linear`` layers holding a copy of scratch's initial weights."""
     n_0, H, C = params["W1"].shape[1], params["W1"].shape[0], params["W2"].shape[0]
-    net = torch.nn.Sequential(torch.nn.Linear(n_0, H), torch.nn.ReLU(), torch.nn.Linear(H, C))
+    first, second = torch.nn.Linear(n_0, H), torch.nn.Linear(H, C)
     with torch.no_grad():
-        for layer, linear in ((1, net[0]), (2, net[2])):
+        for layer, linear in ((1, first), (2, second)):
             linear.weight.copy_(torch.from_numpy(params[f"W{layer}"]))
             linear.bias.copy_(torch.from_numpy(params[f"b{layer}"][:, 0]))
-    return net
+    return torch.nn.Sequential(first, torch.nn.ReLU(), second)
 
 
 def torch_epoch(params: dict[str, Array], X: Array, Y: Array, optimizer: str, lr: float) -> Any:
@@ -152,7 +152,7 @@ def torch_epoch(params: dict[str, Array], X: Array, Y: Array, optimizer: str, lr
             index = permutation[k : k + BATCH]
             loss = torch.nn.functional.cross_entropy(net(X_rows[index]), y[index])
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
         return net
 
@@ -288,7 +288,7 @@ def time_to_accuracy(data: Data, max_epochs: int) -> dict[str, Any]:
             index = permutation[k : k + BATCH]
             loss = torch.nn.functional.cross_entropy(net(X_rows[index]), y[index])
             torch_opt.zero_grad(set_to_none=True)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             torch_opt.step()
 
     def scratch_accuracy() -> float:
