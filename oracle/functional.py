@@ -63,10 +63,12 @@ def cost(loss: torch.Tensor) -> torch.Tensor:
 
 
 def cross_entropy(AL: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-    # log(AL) is clamped at LOG_FLOOR through AL, so that the gradient below the floor is 0
-    # rather than 0 * inf.
-    floor = torch.exp(torch.tensor(LOG_FLOOR, dtype=torch.float64)).to(AL.dtype)
-    return -(Y * torch.log(torch.clamp(AL, min=floor))).sum(dim=0, keepdim=True)
+    # log(AL) clamped at LOG_FLOOR, as torch's binary_cross_entropy clamps it: -100 exactly in
+    # float32 too (a floor under AL, e**-100, is a float32 subnormal whose log is -99.98). The log
+    # is taken of 1 where AL is 0, so that no 0 * inf reaches the gradient: below the floor it is 0.
+    positive = AL > 0
+    log_AL = torch.where(positive, torch.log(torch.where(positive, AL, 1.0)), LOG_FLOOR)
+    return -(Y * torch.clamp(log_AL, min=LOG_FLOOR)).sum(dim=0, keepdim=True)
 
 
 def softmax_cross_entropy(ZL: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:

@@ -85,7 +85,9 @@ def test_a_file_that_mixes_the_conventions_fails_and_is_told_why(tmp_path: Path)
     mixed.write_text(COURSE_FILE.read_text(encoding="utf-8") + MIXED, encoding="utf-8")
     # With a test that fails binary_cross_entropy_backward for another reason (the course's
     # np.log(AL) at AL = 0): which convention it follows still shows.
-    extreme = "tests/test_contract.py::test_backward_at_extreme_inputs[binary_cross_entropy]"
+    extreme = (
+        "tests/test_contract.py::test_backward_at_extreme_inputs[binary_cross_entropy-float64]"
+    )
     run = learner_run(mixed, "--convention", "course", extreme)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "MIXED CONVENTIONS: binary_cross_entropy follow the mean convention" in run.stdout

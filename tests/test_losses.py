@@ -122,6 +122,24 @@ def test_binary_cross_entropy_at_exact_0_and_1_is_finite_and_torchs(dtype: type)
     )
 
 
+@DTYPES
+def test_cross_entropy_at_exact_0_and_1_is_torchs_clamped_log(dtype: type) -> None:
+    """A true class predicted with probability exactly 0 costs -LOG_FLOOR = 100 (torch's clamp of
+    ``log``), in float32 too, where e**-100 is a subnormal whose log is -99.98: scratch and the
+    oracle both clamp the log, not the probability. The gradient there is 0 (the clamped loss is
+    flat), finite, in both."""
+    AL = s.read_only(np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.5]], dtype))
+    Y = s.read_only(np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]], dtype))
+    by_hand = np.array([[100.0, 0.0, -np.log(0.5)]], dtype)
+    for name, f, backward in (
+        ("scratch", losses.cross_entropy, losses.cross_entropy_backward),
+        ("oracle", oracle.cross_entropy, oracle.cross_entropy_backward),
+    ):
+        assert_close(f"{name} cross_entropy", "loss", f(AL, Y), by_hand, AL.shape[0])
+        dAL = backward(AL, Y)
+        assert np.all(np.isfinite(dAL)) and dAL[0, 0] == 0.0, f"{name}: {dAL}"
+
+
 # --- Softmax and cross-entropy, fused -----------------------------------------------------------
 
 
