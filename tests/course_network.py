@@ -45,7 +45,7 @@ from tests.learner import implemented
 from tests.strategies import read_only
 from tests.test_contract import reproduce_hint
 from tests.test_network import arrays
-from tests.test_optimizers import OPS_PER_STEP
+from tests.test_optimizers import OPS_PER_STEP, torch_steps
 
 Array = Any
 
@@ -414,27 +414,6 @@ def steps(draw: st.DrawFn) -> Steps:
     return Steps(parameters, grads)
 
 
-def run_torch(
-    make: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
-    parameters: Mapping[str, Array],
-    grads: Sequence[Mapping[str, Array]],
-    state: Sequence[str] = (),
-) -> tuple[dict[str, Array], dict[str, dict[str, Array]]]:
-    """Parameters after ``torch.optim`` steps with the given gradients, and the optimizer's
-    ``state`` entries (e.g. ``exp_avg``) for each, keyed by gradient name (``dW1``)."""
-    tensors = {k: torch.tensor(np.array(v), requires_grad=True) for k, v in parameters.items()}
-    optimizer = make(list(tensors.values()))
-    for step in grads:
-        for k, t in tensors.items():
-            t.grad = torch.tensor(np.array(step[f"d{k}"]))
-        optimizer.step()
-    states = {
-        name: {f"d{k}": optimizer.state[t][name].numpy().copy() for k, t in tensors.items()}
-        for name in state
-    }
-    return {k: t.detach().numpy().copy() for k, t in tensors.items()}, states
-
-
 def _scales(start: Mapping[str, Array], path: Sequence[Mapping[str, Array]]) -> dict[str, float]:
     """Each parameter's size plus the path the reference travelled (steps may cancel)."""
     scales = {}
@@ -455,7 +434,7 @@ def _gradient_scales(s: Steps, power: int = 1) -> dict[str, float]:
 
 def _path(make: Callable[..., Any], s: Steps) -> list[dict[str, Array]]:
     return [dict(s.parameters)] + [
-        run_torch(make, s.parameters, s.grads[: t + 1])[0] for t in range(len(s.grads))
+        torch_steps(make, s.parameters, s.grads[: t + 1])[0] for t in range(len(s.grads))
     ]
 
 
@@ -503,16 +482,16 @@ def check_momentum(impl: Any, s: Steps, lr: float, beta: float) -> None:
     # (buf = beta buf + dW): SGD(lr (1 - beta), momentum=beta) takes the same steps.
     make = (lambda p: torch.optim.SGD(p, lr=lr * (1 - beta), momentum=beta)) if beta else (
         lambda p: torch.optim.SGD(p, lr=lr))  # fmt: skip
-    expected, state = run_torch(make, s.parameters, s.grads, ["momentum_buffer"] if beta else [])
+    expected, state = torch_steps(make, s.parameters, s.grads, ["momentum_buffer"] if beta else [])
     expected_v = (
         {k: (1 - beta) * b for k, b in state["momentum_buffer"].items()}
         if beta
         else dict(s.grads[-1])
     )
-    torch_momentum = run_torch(
+    torch_momentum = torch_steps(
         lambda p: torch.optim.SGD(p, lr=lr, momentum=beta), s.parameters, s.grads
     )[0]
-    no_velocity = run_torch(lambda p: torch.optim.SGD(p, lr=lr), s.parameters, s.grads)[0]
+    no_velocity = torch_steps(lambda p: torch.optim.SGD(p, lr=lr), s.parameters, s.grads)[0]
     known = {
         k: {
             "v = beta v + dW is torch's momentum, not the course's: "
@@ -572,7 +551,7 @@ def check_adam(impl: Any, s: Steps, lr: float, beta1: float, beta2: float, eps: 
     def make(p: list[torch.Tensor]) -> torch.optim.Optimizer:
         return torch.optim.Adam(p, lr=lr, betas=(beta1, beta2), eps=eps)
 
-    expected, state = run_torch(make, s.parameters, s.grads, ["exp_avg", "exp_avg_sq"])
+    expected, state = torch_steps(make, s.parameters, s.grads, ["exp_avg", "exp_avg_sq"])
     known = {
         k: {
             "no bias correction: v_corrected = v / (1 - beta1**t), "

@@ -20,7 +20,7 @@ optimizer and its torch twin must end at the same parameters. Name mapping, scra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -89,19 +89,34 @@ epsilons = st.sampled_from([1e-8, 1e-6, 1e-3])
 # --- The oracle: torch.optim, and the course's momentum in torch ops ----------------------------
 
 
+def torch_steps(
+    make: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    parameters: Mapping[str, Array],
+    grads: Sequence[Mapping[str, Array]],
+    state: Sequence[str] = (),
+) -> tuple[dict[str, Array], dict[str, dict[str, Array]]]:
+    """Parameters after ``torch.optim`` steps with the given gradients (not backpropagated), and
+    the optimizer's ``state`` entries (e.g. ``exp_avg``) for each, keyed by gradient name."""
+    tensors = {k: torch.tensor(np.array(v), requires_grad=True) for k, v in parameters.items()}
+    optimizer = make(list(tensors.values()))
+    for step in grads:
+        for k, t in tensors.items():
+            t.grad = torch.tensor(np.array(step[f"d{k}"]))
+        optimizer.step()
+    states = {
+        name: {f"d{k}": optimizer.state[t][name].numpy().copy() for k, t in tensors.items()}
+        for name in state
+    }
+    return {k: t.detach().numpy().copy() for k, t in tensors.items()}, states
+
+
 def run_torch(
     make: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
     parameters: dict[str, Array],
     grads: list[dict[str, Array]],
 ) -> dict[str, Array]:
     """Parameters after ``torch.optim`` steps with the given gradients (not backpropagated)."""
-    tensors = {k: torch.tensor(v.copy(), requires_grad=True) for k, v in parameters.items()}
-    optimizer = make(list(tensors.values()))
-    for step in grads:
-        for k, t in tensors.items():
-            t.grad = torch.tensor(step[f"d{k}"].copy())
-        optimizer.step()
-    return {k: t.detach().numpy().copy() for k, t in tensors.items()}
+    return torch_steps(make, parameters, grads)[0]
 
 
 def course_momentum(
