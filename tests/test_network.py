@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -449,16 +450,22 @@ def test_init_scale(method: str, torch_init: Any, kwargs: dict[str, Any], expect
 # --- 3. Prediction-time batch norm, prediction, accuracy, update -----------------------------
 
 
-@given(net=networks(max_layers=3, batch_norm=True))
-def test_prediction_mode_matches_torch_batch_norm(net: Net) -> None:
-    """``training=False`` uses the running statistics, as torch's ``F.batch_norm`` in eval mode."""
-    parameters = dict(net.parameters)
+def with_running_statistics(parameters: Mapping[str, Array]) -> dict[str, Array]:
+    """``parameters`` with running statistics for each batch-norm layer (as training leaves)."""
+    parameters = dict(parameters)
     rng = np.random.default_rng(0)
     for key in list(parameters):
         if key.startswith("gamma"):
             k = key.removeprefix("gamma")
             parameters[f"running_mean{k}"] = rng.uniform(-1, 1, parameters[key].shape)
             parameters[f"running_var{k}"] = rng.uniform(0.1, 2, parameters[key].shape)
+    return parameters
+
+
+@given(net=networks(max_layers=3, batch_norm=True))
+def test_prediction_mode_matches_torch_batch_norm(net: Net) -> None:
+    """``training=False`` uses the running statistics, as torch's ``F.batch_norm`` in eval mode."""
+    parameters = with_running_statistics(net.parameters)
     AL, caches = impl.forward_all(
         net.X,
         parameters,
@@ -512,6 +519,32 @@ def test_running_statistics_follow_torch(m: int, n: int, seed: int) -> None:
         scale=float(var.abs().max()),
     )
     assert updated is not parameters and "running_mean1" in parameters
+
+
+@given(net=networks(max_layers=3))
+def test_predict_is_the_oracle_forward_in_prediction_mode(net: Net) -> None:
+    """``predict`` on its defaults: the output inferred (sigmoid for one unit, else softmax),
+    batch norm inferred and on the running statistics, no dropout, the hidden activation given;
+    labels by argmax, or ``AL > 0.5`` for one unit. Against the oracle's forward in prediction
+    mode, wherever the decision is not a near tie (there rounding may pick either)."""
+    parameters = with_running_statistics(net.parameters)
+    predictions = impl.predict(net.X, parameters, net.hidden_activation)
+    AL = oracle.forward_all(
+        net.X,
+        parameters,
+        net.hidden_activation,
+        net.output,
+        batch_norm=net.batch_norm,
+        training=False,
+    )
+    if net.output == "sigmoid":
+        expected, margin = (AL[0] > 0.5).astype(np.int64), np.abs(AL[0] - 0.5)
+    else:
+        top = np.sort(AL, axis=0)
+        expected, margin = AL.argmax(axis=0), top[-1] - top[-2]
+    assert predictions.shape == (net.X.shape[1],) and predictions.dtype == np.int64
+    decided = margin > 1e-9
+    np.testing.assert_array_equal(predictions[decided], expected[decided])
 
 
 def test_predict_and_accuracy() -> None:
