@@ -309,6 +309,19 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     # --- optimizers ----------------------------------------------------------------------------
     "Adam beta1 of 1": (lambda: Adam(beta1=1.0), ["Adam: beta1 must be in [0, 1), got 1.0"]),
     "RMSprop epsilon 0": (lambda: RMSprop(epsilon=0), ["epsilon must be a finite number > 0"]),
+    # beta = 1 would keep each average at its start, 0, forever: every beta is in [0, 1).
+    "Momentum beta of 1": (
+        lambda: Momentum(beta=1.0),
+        ["Momentum: beta must be in [0, 1), got 1.0"],
+    ),
+    "Momentum beta above 1": (lambda: Momentum(beta=1.5), ["Momentum: beta must be in [0, 1)"]),
+    "RMSprop beta of 1": (lambda: RMSprop(beta=1.0), ["RMSprop: beta must be in [0, 1), got 1.0"]),
+    "Adam beta2 of 1": (lambda: Adam(beta2=1.0), ["Adam: beta2 must be in [0, 1), got 1.0"]),
+    "Adam epsilon 0": (lambda: Adam(epsilon=0.0), ["Adam: epsilon must be a finite number > 0"]),
+    "a step with a negative learning rate": (
+        lambda: Momentum().step(P, {f"d{k}": np.zeros_like(v) for k, v in P.items()}, -0.1),
+        ["Optimizer.step: learning_rate must be a finite number >= 0, got -0.1"],
+    ),
     "another optimizer's state": (
         lambda: Momentum().load_state_dict({"t": np.array(1), "s_dW1": np.ones(1)}),
         [
