@@ -113,6 +113,7 @@ def _lost_precision(found: Mismatch) -> str | None:
         return None
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.abs(a - b) / (np.abs(b) + found.scale)
+    rel = np.where(a == b, 0.0, rel)  # exact (also 0 where both are 0, with no absolute part)
     worst = float(np.max(np.where(np.isnan(rel), np.inf, rel), initial=0.0))
     if not worst <= CLOSE:
         return None

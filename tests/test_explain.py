@@ -437,3 +437,14 @@ def test_a_value_close_to_right_but_beyond_rounding_is_called_lost_precision() -
     assert said.startswith(head)
     assert 1e-6 < float(said[len(head) :].split(")")[0]) < 1e-4
     assert "log(AL) with AL near 1" in said
+
+
+def test_exact_zeros_do_not_hide_lost_precision() -> None:
+    right = np.array([[0.0, 1.0, -2.0], [0.0, 3.0, 0.5]])
+    yours = right * (1 + 1e-7)  # the zeros stay exactly 0
+    for found in (
+        compare("f", "dZ", yours, right),
+        Mismatch("f", "dZ", yours, right, 1e-12, 0.0),  # no absolute part: 0 / 0 where both are 0
+    ):
+        assert found is not None and found.bad().any()
+        assert (diagnose(found, Clues()) or "").startswith("your dZ is close to the right one")
