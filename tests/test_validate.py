@@ -154,7 +154,11 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     ),
     "AL logits, not probabilities": (
         lambda: network.compute_cost(AL - 1, Y, P),
-        ["AL must be probabilities in [0, 1]", "did you pass ZL instead of AL?"],
+        ["compute_cost: AL must be probabilities in [0, 1]", "did you pass ZL instead of AL?"],
+    ),
+    "backward_all, AL logits": (
+        lambda: network.backward_all(AL - 1, Y, CACHES),
+        ["backward_all: AL must be probabilities in [0, 1]", "did you pass ZL instead of AL?"],
     ),
     "AL NaN": (
         lambda: network.compute_cost(np.full((2, 5), np.nan), Y, P),
@@ -162,13 +166,20 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     ),
     "lambd negative": (
         lambda: network.compute_cost(AL, Y, P, -1),
-        ["lambd must be a finite number >= 0, got -1"],
+        ["compute_cost: lambd must be a finite number >= 0, got -1"],
+    ),
+    "backward_all, lambd negative": (
+        lambda: network.backward_all(AL, Y, CACHES, -1),
+        ["backward_all: lambd must be a finite number >= 0, got -1"],
     ),
     "caches of another batch": (
         lambda: network.backward_all(AL[:, :3], Y[:, :3], CACHES),
-        ["AL has m = 3 examples but the caches are of a forward pass of 5"],
+        ["backward_all: AL has m = 3 examples but the caches are of a forward pass of 5"],
     ),
-    "no caches": (lambda: network.backward_all(AL, Y, []), ["caches must be the non-empty list"]),
+    "no caches": (
+        lambda: network.backward_all(AL, Y, []),
+        ["backward_all: caches must be the non-empty list"],
+    ),
     # --- update_parameters, accuracy, init_parameters -----------------------------------------
     "gradient of another shape (NumPy would broadcast it)": (
         lambda: network.update_parameters(P, {"dW1": np.ones((4, 1))}, 0.1),
@@ -176,7 +187,11 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     ),
     "gradient transposed": (
         lambda: network.update_parameters(P, {"dW1": np.ones((3, 4))}, 0.1),
-        ["did you mean dW1.T?"],
+        ["update_parameters: dW1 is (3, 4) but W1 is (4, 3)", "did you mean dW1.T?"],
+    ),
+    "update_parameters, negative learning rate": (
+        lambda: network.update_parameters(P, {"dW1": np.ones((4, 3))}, -1.0),
+        ["update_parameters: learning_rate must be a finite number >= 0, got -1.0"],
     ),
     "gradient NaN": (
         lambda: network.update_parameters(P, {"dW1": np.full((4, 3), np.nan)}, 0.1),
