@@ -323,7 +323,10 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     "model, decay not a function": (lambda: train(decay=0.5), ["decay must be a function"]),
     # --- optimizers ----------------------------------------------------------------------------
     "Adam beta1 of 1": (lambda: Adam(beta1=1.0), ["Adam: beta1 must be in [0, 1), got 1.0"]),
-    "RMSprop epsilon 0": (lambda: RMSprop(epsilon=0), ["epsilon must be a finite number > 0"]),
+    "RMSprop epsilon 0": (
+        lambda: RMSprop(epsilon=0),
+        ["RMSprop: epsilon must be a finite number > 0"],
+    ),
     # beta = 1 would keep each average at its start, 0, forever: every beta is in [0, 1).
     "Momentum beta of 1": (
         lambda: Momentum(beta=1.0),
