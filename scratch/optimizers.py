@@ -100,9 +100,10 @@ class Optimizer:
         if previous is None:  # not .get(name, zeros): that would fill a new array every step
             previous = np.zeros_like(value)
         average = beta * previous
-        # (1 - beta) * value in place when value is a spare temporary, then += into the new
-        # average: the same products and sum, without a large temporary of their own.
-        if spare:
+        # (1 - beta) * value in place when value is a spare temporary (of floats: the square of
+        # an integer gradient is an integer array), then += into the new average: the same
+        # products and sum, without a large temporary of their own.
+        if spare and value.dtype.kind == "f":
             value *= 1 - beta
         else:
             value = (1 - beta) * value

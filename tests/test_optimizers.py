@@ -262,21 +262,36 @@ def test_step_does_not_change_the_given_parameters() -> None:
     assert int(optimizer.state["t"]) == 1 and set(optimizer.state) == {"t", "v_dW1", "s_dW1"}
 
 
+def as_gradient(g: Array, dtype: type) -> Array:
+    """``g`` as ``dtype``: rounded to whole numbers, after scaling by 10, for an integer one."""
+    return (10 * g).round().astype(dtype) if np.issubdtype(dtype, np.integer) else g.astype(dtype)
+
+
 @pytest.mark.parametrize("name", opt.OPTIMIZERS)
-@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
-def test_overwrite_grads_gives_the_same_step(name: str, data: st.DataObject, dtype: type) -> None:
+@given(
+    data=st.data(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    grad_dtype=st.sampled_from([None, np.float32, np.float64, np.int64]),
+    writeable=st.booleans(),
+)
+def test_overwrite_grads_gives_the_same_step(
+    name: str, data: st.DataObject, dtype: type, grad_dtype: type | None, writeable: bool
+) -> None:
     """``overwrite_grads=True`` (``model``'s) only saves memory: the same bits as the default, and
-    the old parameters as they were; by default the gradients are not written into."""
+    the old parameters as they were; by default the gradients are not written into. Also for
+    gradients the step cannot be written into: read-only, integer, or narrower than the
+    parameter (a float32 gradient of a float64 parameter: the step is float64)."""
     parameters, grads = data.draw(parameters_and_gradients(3))
     parameters = {k: read_only(v.astype(dtype)) for k, v in parameters.items()}
     kept, given_away = opt.make_optimizer(name), opt.make_optimizer(name)
     p_kept, p_given = parameters, parameters
     for step in grads:
-        step = {k: v.astype(dtype) for k, v in step.items()}
+        step = {k: as_gradient(v, grad_dtype or dtype) for k, v in step.items()}
         p_kept = kept.step(p_kept, {k: read_only(v.copy()) for k, v in step.items()}, 0.01)
-        p_given = given_away.step(p_given, dict(step), 0.01, overwrite_grads=True)
+        given = {k: v if writeable else read_only(v) for k, v in step.items()}
+        p_given = given_away.step(p_given, given, 0.01, overwrite_grads=True)
         for key in p_kept:
-            assert p_kept[key].dtype == p_given[key].dtype == dtype
+            assert p_kept[key].dtype == p_given[key].dtype
             assert p_kept[key].tobytes() == p_given[key].tobytes(), key
         assert {k: v.tobytes() for k, v in kept.state.items()} == {
             k: v.tobytes() for k, v in given_away.state.items()
