@@ -547,6 +547,15 @@ def test_predict_is_the_oracle_forward_in_prediction_mode(net: Net) -> None:
     np.testing.assert_array_equal(predictions[decided], expected[decided])
 
 
+def test_labels_are_integers_and_one_half_is_not_class_1() -> None:
+    """``AL > 0.5`` for one row (0.5 itself is class 0), argmax otherwise; int64 either way."""
+    one_row = impl.labels(np.array([[0.5, 0.7, 0.2, 0.5000001]]))
+    np.testing.assert_array_equal(one_row, [0, 1, 0, 1])
+    rows = impl.labels(np.array([[0.2, 0.6], [0.8, 0.4]]))
+    np.testing.assert_array_equal(rows, [1, 0])
+    assert one_row.dtype == rows.dtype == np.int64
+
+
 def test_predict_and_accuracy() -> None:
     parameters = impl.init_parameters([2, 3, 3], seed=0)
     X = np.random.default_rng(0).standard_normal((2, 8))

@@ -26,6 +26,8 @@ Y = np.eye(2)[:, [0, 1, 1, 0, 1]]
 LABELS = np.array([0, 1, 1, 0, 1])
 AL, CACHES = network.forward_all(X, P)
 NAN_X = np.where(X > 1, np.nan, X)
+# Weights 10 times larger: with lambd 1.7e308, the L2 term (lambd / m) W overflows.
+AL_10, CACHES_10 = network.forward_all(X, {k: 10 * v for k, v in P.items()})
 WIDTH_0 = {"W1": np.zeros((0, 3)), "b1": np.zeros((0, 1)), "W2": np.zeros((2, 0))}
 WIDTH_0["b2"] = np.ones((2, 1))
 
@@ -175,6 +177,26 @@ CASES: dict[str, tuple[Callable[[], Any], list[str]]] = {
     "caches of another batch": (
         lambda: network.backward_all(AL[:, :3], Y[:, :3], CACHES),
         ["backward_all: AL has m = 3 examples but the caches are of a forward pass of 5"],
+    ),
+    "backward_all, a gradient that overflows": (
+        lambda: network.backward_all(AL_10, Y, CACHES_10, 1.7e308),
+        [
+            "backward_all: dW2 has",
+            "infinite values",
+            "AL, Y and the caches are finite, so the computation overflowed",
+        ],
+    ),
+    "labels of a 1-D AL": (
+        lambda: network.labels(np.array([0.2, 0.7])),
+        ["labels: AL is 1-D (2,), expected (n_L, m)"],
+    ),
+    "accuracy, Y strings": (
+        lambda: network.accuracy(LABELS, Y.astype(str)),
+        ["accuracy: Y must hold real numbers"],
+    ),
+    "accuracy, Y NaN": (
+        lambda: network.accuracy(LABELS, np.where(Y > 0, np.nan, Y)),
+        ["accuracy: Y has 5 NaN values"],
     ),
     "no caches": (
         lambda: network.backward_all(AL, Y, []),
