@@ -253,6 +253,20 @@ def test_saved_state_continues_exactly(name: str, data: st.DataObject) -> None:
     assert all(np.array_equal(whole[key], resumed[key]) for key in whole)
 
 
+def test_a_loaded_state_is_a_copy() -> None:
+    """Writing into the saved arrays after ``load_state_dict`` does not reach the optimizer."""
+    first = opt.Adam()
+    first.step({"W1": np.ones((2, 2))}, {"dW1": np.ones((2, 2))}, 0.1)
+    saved = first.state_dict()
+    second = opt.Adam()
+    second.load_state_dict(saved)
+    expected = {k: v.copy() for k, v in saved.items()}
+    for value in saved.values():
+        value[...] = 7
+    assert set(second.state) == set(expected)
+    assert all(np.array_equal(second.state[k], expected[k]) for k in expected)
+
+
 def test_step_does_not_change_the_given_parameters() -> None:
     parameters = {"W1": np.ones((2, 2))}
     parameters["W1"].flags.writeable = False  # writing to it would raise
