@@ -276,15 +276,16 @@ def test_step_does_not_change_the_given_parameters() -> None:
     assert int(optimizer.state["t"]) == 1 and set(optimizer.state) == {"t", "v_dW1", "s_dW1"}
 
 
-def as_gradient(g: Array, dtype: type) -> Array:
-    """``g`` as ``dtype``: rounded to whole numbers, after scaling by 10, for an integer one."""
+def drawn_as(g: Array, dtype: type) -> Array:
+    """``g`` as ``dtype`` (a gradient or a parameter): for an integer dtype, scaled by 10 and
+    rounded to whole numbers first."""
     return (10 * g).round().astype(dtype) if np.issubdtype(dtype, np.integer) else g.astype(dtype)
 
 
 @pytest.mark.parametrize("name", opt.OPTIMIZERS)
 @given(
     data=st.data(),
-    dtype=st.sampled_from([np.float32, np.float64]),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64]),
     grad_dtype=st.sampled_from([None, np.float32, np.float64, np.int64]),
     writeable=st.booleans(),
 )
@@ -294,13 +295,14 @@ def test_overwrite_grads_gives_the_same_step(
     """``overwrite_grads=True`` (``model``'s) only saves memory: the same bits as the default, and
     the old parameters as they were; by default the gradients are not written into. Also for
     gradients the step cannot be written into: read-only, integer, or narrower than the
-    parameter (a float32 gradient of a float64 parameter: the step is float64)."""
+    parameter (a float32 gradient of a float64 parameter: the step is float64), and for integer
+    parameters (whose step is float)."""
     parameters, grads = data.draw(parameters_and_gradients(3))
-    parameters = {k: read_only(v.astype(dtype)) for k, v in parameters.items()}
+    parameters = {k: read_only(drawn_as(v, dtype)) for k, v in parameters.items()}
     kept, given_away = opt.make_optimizer(name), opt.make_optimizer(name)
     p_kept, p_given = parameters, parameters
     for step in grads:
-        step = {k: as_gradient(v, grad_dtype or dtype) for k, v in step.items()}
+        step = {k: drawn_as(v, grad_dtype or dtype) for k, v in step.items()}
         p_kept = kept.step(p_kept, {k: read_only(v.copy()) for k, v in step.items()}, 0.01)
         given = {k: v if writeable else read_only(v) for k, v in step.items()}
         p_given = given_away.step(p_given, given, 0.01, overwrite_grads=True)
