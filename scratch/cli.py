@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -234,11 +236,39 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model", type=Path, metavar="MODEL", help="a model.npz from train")
     predict.add_argument("inputs", nargs="+", metavar="INPUT", help="test:N, FILE.npy or FILE.png")
     predict.add_argument("--data-dir", help="as for train (needed for test:N only)")
+    # Listed here for --help only: main() hands "check" to oracle.checks before parsing.
+    commands.add_parser(
+        "check",
+        help="check your own network's functions against PyTorch autograd "
+        "(needs deepscratch[check]; deepscratch check --help)",
+        add_help=False,
+    )
     return parser
+
+
+def check(argv: Sequence[str]) -> int:
+    """``deepscratch check``: learner mode, in a process of its own (``python -m oracle.checks``):
+    the reference is PyTorch, which this package never imports."""
+    missing = [m for m in ("torch", "hypothesis", "nbformat", "IPython") if find_spec(m) is None]
+    if missing:
+        print(
+            f"deepscratch check: error: it needs {', '.join(missing)}: "
+            "pip install 'deepscratch[check]' (see the README for the constraints file that "
+            "pins the CPU build of PyTorch)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return subprocess.call([sys.executable, "-m", "oracle.checks", *argv])
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check"]:
+        return check(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

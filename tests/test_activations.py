@@ -22,9 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import oracle
+from oracle.checks import strategies as s
 from oracle.compare import assert_close, tolerance
 from scratch import activations as act
-from tests import strategies as s
 
 Array = Any
 EPS = float(np.finfo(np.float64).eps)
@@ -116,7 +116,7 @@ def test_softmax_backward_is_the_full_jacobian_vector_product(x: tuple[Array, Ar
         ],
         axis=1,
     )
-    # A sum of C products, each at most max|dA| in size (as in tests/registry.py).
+    # A sum of C products, each at most max|dA| in size (as in oracle/checks/registry.py).
     assert_close(
         "softmax_backward", "dZ", act.softmax_backward(dA, Z), expected, Z.shape[0], _max(dA)
     )
@@ -321,7 +321,7 @@ def test_extreme_inputs_are_stable(name: str, dtype: type) -> None:
     assert A.dtype == dZ.dtype == dtype
     terms = Z.shape[0]
     assert_close(name, "A", A, getattr(oracle, name)(Z), terms)
-    # The backward's error is relative to the upstream gradient (see tests/registry.py).
+    # The backward's error is relative to the upstream gradient (see oracle/checks/registry.py).
     assert_close(
         f"{name}_backward", "dZ", dZ, getattr(oracle, f"{name}_backward")(dA, Z), terms, _max(dA)
     )

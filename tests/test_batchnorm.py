@@ -27,9 +27,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oracle import functional as T
+from oracle.checks import strategies as s
 from oracle.compare import assert_close, tolerance
 from scratch import batchnorm as bn
-from tests import strategies as s
 
 Array = Any
 EPSILONS = st.sampled_from([1e-5, 1e-3, 0.1])

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oracle.checks import strategies as s
 from oracle.compare import Mismatch, assert_close, compare, tolerance
-from tests import strategies as s
 
 EPS64 = 2.0**-52
 EPS32 = 2.0**-23

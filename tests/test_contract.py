@@ -1,337 +1,46 @@
-"""The properties every function of the contract has, generated from ``tests/registry.py``.
+"""The properties every function of the contract has, on ``scratch``, over drawn inputs.
+
+The checks themselves are ``oracle.checks.properties`` (the same ones ``deepscratch check`` runs on
+a learner's file), generated from the registry ``oracle.checks.registry``:
 
 1. the forward equals the oracle's, in float64 and in float32;
 2. the backward equals autograd's for a drawn upstream gradient;
 3. the backward equals central finite differences of the forward (float64, off kinks);
-4. (the law every backward shares) it is linear in the upstream gradient: doubling ``dA``
-   doubles the result exactly, since doubling is exact in floating point (but for results
-   below the smallest normal number, where rounding is absolute);
+4. (the law every backward shares) it is linear in the upstream gradient;
 5. float32 in gives float32 out, and inputs are read-only (a function that writes to its
-   argument raises). Shapes from m = n = 1 up to m = 2048 come from ``strategies.dims``.
-The function-specific laws (4), stability (6) and kinks (7) sit in each module's own tests.
-
-Each property is a ``check_*`` function of an implementation, so that ``tests/test_planted.py``
-can show that the same checks fail on planted mistakes.
+   argument raises). Shapes from m = n = 1 up to m = 2048 come from ``strategies.dims``;
+6. at extreme inputs (logits of +-1e4, predictions of exactly 0 and 1) the forward and the
+   backward are finite and equal to torch's.
+The function-specific laws, stability and kinks sit in each module's own tests.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oracle import softmax as oracle_softmax
-from oracle.compare import Mismatch, compare, tolerance
-from oracle.explain import Clues, explain, explain_error, worst_index
-from oracle.gradcheck import assert_gradients
-from tests.conventions import (
-    CONVENTION_MARK,
-    MEAN,
-    convention_of,
-    course_factors,
-    factors,
-    other_convention_hint,
+from oracle.checks.outcomes import implemented
+from oracle.checks.properties import (
+    CASE,
+    EXTREME_IDS,
+    EXTREMES,
+    as_dtype,
+    check_backward,
+    check_finite_differences,
+    check_float32,
+    check_forward,
+    check_linear_in_upstream,
+    draw,
+    needs,
+    one_verdict,
 )
-from tests.learner import implemented, learner_option
-from tests.mistakes import KINKS, KNOWN, batch_size, one_example
-from tests.registry import CASES, WITH_BACKWARD, Case, Inputs
-from tests.strategies import read_only
-
-CASE = {c.name: c for c in CASES}
+from oracle.checks.registry import CASES, WITH_BACKWARD, Case, Inputs
 
 DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-
-
-# The diagnoses of the examples a learner's function got right only under the other convention,
-# while a test decorated with @one_verdict runs (None outside one).
-_OTHER_CONVENTION: list[str] | None = None
-
-
-def one_verdict(test: Callable[..., None]) -> Callable[..., None]:
-    """Judge "right under the other convention" over the whole run of ``test``, not one example.
-
-    One example can fit the other convention by coincidence: the story's fudge factor
-    n/(n-1) is 2 = m when n = m = 2, and a skip raised there would end the run (hypothesis lets
-    a skip through, even while shrinking) with "follows the course's convention". So such an
-    example counts as passed while the test runs; at the end the test fails if any example was
-    wrong in another way, and is skipped with the convention's diagnosis only if none was.
-    """
-
-    @functools.wraps(test)
-    def judged(*args: Any, **kwargs: Any) -> None:
-        global _OTHER_CONVENTION
-        told: list[str] = []
-        _OTHER_CONVENTION = told
-        try:
-            test(*args, **kwargs)
-        finally:
-            _OTHER_CONVENTION = None
-        if told:
-            pytest.skip(told[0])
-
-    return judged
-
-
-def told_other_convention(diagnosis: str) -> None:
-    """Inside @one_verdict, note ``diagnosis`` and go on; outside one, skip with it now."""
-    if _OTHER_CONVENTION is None:
-        pytest.skip(diagnosis)
-    _OTHER_CONVENTION.append(diagnosis)
-
-
-def as_dtype(x: Any, dtype: type) -> Any:
-    """Float arrays (also inside dicts and lists) converted to ``dtype`` and kept read-only."""
-    if isinstance(x, dict):
-        return {k: as_dtype(v, dtype) for k, v in x.items()}
-    if isinstance(x, list):
-        return [as_dtype(v, dtype) for v in x]
-    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
-        return read_only(x.astype(dtype))
-    return x
-
-
-def _known_mistakes(impl: ModuleType, case: Case, kind: str, x: Inputs) -> dict[str, dict]:
-    """For each output, what the usual mistakes would have returned (see ``tests/mistakes.py``)."""
-    known: dict[str, dict] = {}
-    if kind != "backward":
-        return known
-    if case.upstream is not None and case.oracle_backward is not None:
-        ones = read_only(np.ones_like(x[case.upstream]))
-        for name, local in case.oracle_backward({**x, case.upstream: ones}).items():
-            known.setdefault(name, {})[
-                f"the upstream gradient {case.upstream} is ignored: you returned the local "
-                f"derivative alone. The chain rule multiplies it by {case.upstream}."
-            ] = local
-    try:
-        forward = case.oracle_forward(x, case.forward(impl, x))
-    except Exception:  # the forward's own failure is reported by its own test
-        forward = {}
-    for name in case.oracle_backward(x) if case.oracle_backward else {}:
-        for fname, value in forward.items():
-            known.setdefault(name, {})[
-                f"you returned the forward's value ({fname}) instead of the gradient {name}."
-            ] = value
-    for name, mistakes in (KNOWN[case.name](x) if case.name in KNOWN else {}).items():
-        known.setdefault(name, {}).update(mistakes)
-    # What the other convention returns: course = mean * factor.
-    course = course_factors(case.name, batch_size(case.name, x))
-    if case.oracle_backward is not None and course:
-        theirs = convention_of(impl) == MEAN
-        for name, value in case.oracle_backward(x).items():
-            if name in course:
-                other = value * course[name] if theirs else value
-                known.setdefault(name, {})[
-                    other_convention_hint(impl, name, case.backward_name or case.name)
-                ] = other
-    return known
-
-
-def _single_example_ok(
-    impl: ModuleType, case: Case, kind: str, x: Inputs, found: Mismatch
-) -> bool | None:
-    """Whether ``impl`` is right on the worst element's example alone (``None``: not applicable,
-    e.g. when the output, like ``dW``, has no column per example)."""
-    m = batch_size(case.name, x)
-    if found.shapes_differ:
-        return None
-    index = worst_index(found)
-    if m is None or len(index) != 2 or np.shape(found.expected)[1] != m:
-        return None
-    one = one_example(case.name, x, index[1])
-    if one is None or (kind == "forward" and case.forward_name == "dropout_forward"):
-        return None
-    call, reference = (
-        (case.forward, lambda y: case.oracle_forward(y, case.forward(impl, y)))
-        if kind == "forward"
-        else (case.backward, case.oracle_backward)
-    )
-    assert call is not None and reference is not None
-    try:
-        actual, expected = call(impl, one), reference(one)
-    except Exception:  # failing on one example is not "right on one example"
-        return False
-    return all(
-        compare(
-            case.name,
-            k,
-            actual[k],
-            v,
-            case.terms(one),
-            case.scale[k](one) if k in case.scale else None,
-        )
-        is None
-        for k, v in expected.items()
-    )
-
-
-def clues(impl: ModuleType, case: Case, kind: str, found: Mismatch, x: Inputs) -> Clues:
-    """What the explanation of the mismatch ``found`` gets to know."""
-    kink_input = KINKS.get(case.name)
-    return Clues(
-        inputs={k: v for k, v in x.items() if isinstance(v, (np.ndarray, list, int, float, str))},
-        m=batch_size(case.name, x),
-        rule=case.formula if kind == "backward" else "",
-        anchor=(case.backward_name or case.forward_name) if kind == "backward" else "",
-        kinks=(np.asarray(x[kink_input]) == 0) if kink_input else None,
-        known=_known_mistakes(impl, case, kind, x).get(found.output, {}),
-        single_example_ok=_single_example_ok(impl, case, kind, x, found),
-        reproduce=reproduce_hint(),
-        convention=convention_of(impl),
-    )
-
-
-def reproduce_hint() -> str:
-    """The pytest command that runs the current test again (hypothesis replays the example)."""
-    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
-    return f"pytest '{test}'{learner_option()}" if test else ""
-
-
-def run(impl: ModuleType, case: Case, kind: str, x: Inputs) -> dict:
-    """``case.forward`` or ``case.backward`` on ``impl``, with an in-place write explained."""
-    call = case.forward if kind == "forward" else case.backward
-    assert call is not None
-    name = case.forward_name if kind == "forward" else case.backward_name
-    try:
-        return call(impl, x)
-    except ValueError as error:
-        message = explain_error(f"{name} ({case})", error, Clues(reproduce=reproduce_hint()))
-        if message is None:
-            raise
-        raise AssertionError(message) from error
-
-
-def assert_all_close(
-    impl: ModuleType, case: Case, kind: str, actual: dict, expected: dict, x: Inputs
-) -> None:
-    assert set(actual) == set(expected), (
-        f"{case}: outputs {sorted(actual)}, expected {sorted(expected)}"
-    )
-    function = case.forward_name if kind == "forward" else case.backward_name
-    # Under the course's convention some gradients are autograd's times m or 1/m.
-    factor = factors(impl, case.name, batch_size(case.name, x)) if kind == "backward" else {}
-    mismatches: list[Mismatch] = []
-    for name, value in expected.items():
-        value = value * factor[name] if name in factor else value
-        scale = case.scale[name](x) if name in case.scale else None
-        scale = scale * factor[name] if scale is not None and name in factor else scale
-        found = compare(f"{function} ({case})", name, actual[name], value, case.terms(x), scale)
-        if found is not None:
-            mismatches.append(found)
-    if not mismatches:
-        return
-    said = [explain(found, clues(impl, case, kind, found, x)) for found in mismatches]
-    other = [CONVENTION_MARK in message for message in said]
-    if all(other) and learner_option():
-        # A learner's function that is right under the other convention is told so, not failed.
-        diagnosis = next(ln for ln in said[0].splitlines() if "diagnosis:" in ln)
-        told_other_convention(diagnosis.split("diagnosis: ", 1)[1])
-        return
-    wrong = [message for message, o in zip(said, other, strict=True) if not o]
-    raise AssertionError(wrong[0] if wrong else said[0])
-
-
-def check_forward(impl: ModuleType, case: Case, x: Inputs) -> None:
-    out = run(impl, case, "forward", x)
-    assert_all_close(impl, case, "forward", out, case.oracle_forward(x, out), x)
-
-
-def check_backward(impl: ModuleType, case: Case, x: Inputs) -> None:
-    assert case.backward is not None and case.oracle_backward is not None
-    out = run(impl, case, "backward", x)
-    assert_all_close(impl, case, "backward", out, case.oracle_backward(x), x)
-
-
-def check_float32(impl: ModuleType, case: Case, x: Inputs) -> None:
-    outputs = run(impl, case, "forward", x)
-    if case.backward is not None and all(
-        callable(getattr(impl, n, None)) for n in needs(case, "backward")
-    ):
-        outputs |= run(impl, case, "backward", x)
-    for name, value in outputs.items():
-        if np.issubdtype(np.asarray(value).dtype, np.floating):
-            assert np.asarray(value).dtype == np.float32, (
-                f"{case}: {name} is {np.asarray(value).dtype} for float32 inputs: an operation "
-                "promoted it (a float64 constant array, or np.float64(...) around a value)."
-            )
-
-
-def check_finite_differences(impl: ModuleType, case: Case, x: Inputs) -> None:
-    assert case.gradcheck is not None
-    spec = case.gradcheck(impl, x)
-    # Finite differences measure the mean convention's gradient: bring a course-style one to it.
-    factor = factors(impl, case.name, batch_size(case.name, x))
-    analytic = {
-        name: (i, g / factor[name] if name in factor else g)
-        for name, (i, g) in spec.analytic.items()
-    }
-    # Where a gradient is a sum that cancels, its rounding error is what the bound of
-    # oracle.compare allows for the magnitude summed: that much is not a wrong derivative.
-    atol = {
-        name: tolerance(np.float64, case.terms(x)) * case.scale[name](x)
-        for name in spec.analytic
-        if name in case.scale
-    }
-    try:
-        assert_gradients(spec.f, spec.args, analytic, spec.upstream, atol=atol)
-    except AssertionError:
-        other = _as_other_convention(impl, case, x, spec.analytic)
-        if not learner_option() or not other:
-            raise
-        # Right under the other convention? (If not, this raises the failure.) Then say so, as
-        # check_backward does.
-        assert_gradients(spec.f, spec.args, other, spec.upstream, atol=atol)
-        name = next(n for n in other if n in course_factors(case.name, batch_size(case.name, x)))
-        told_other_convention(other_convention_hint(impl, name, case.backward_name or case.name))
-
-
-def _as_other_convention(
-    impl: ModuleType, case: Case, x: Inputs, analytic: dict[str, tuple[int, Any]]
-) -> dict[str, tuple[int, Any]] | None:
-    """``analytic`` read as the other convention's gradients, brought to the mean convention's."""
-    course = course_factors(case.name, batch_size(case.name, x))
-    if not course:
-        return None
-    # Under mean the learner's course-style gradient is course * mean: divide by it; under
-    # course, a mean-style one is mean: nothing to divide.
-    divide = course if convention_of(impl) == MEAN else {}
-    return {n: (i, g / divide[n] if n in divide else g) for n, (i, g) in analytic.items()}
-
-
-def check_linear_in_upstream(impl: ModuleType, case: Case, x: Inputs) -> None:
-    assert case.backward is not None and case.upstream is not None
-    once = case.backward(impl, x)
-    twice = case.backward(impl, {**x, case.upstream: read_only(2 * x[case.upstream])})
-    for name, value in once.items():
-        # Doubling is exact for normal numbers. Intermediates below the smallest normal number
-        # (subnormals) round at a fixed absolute step, which later products (batch norm's
-        # 1/sqrt(eps) among them) may magnify: as in oracle.compare, below tiny(dtype) there is no
-        # relative precision left to compare.
-        np.testing.assert_allclose(
-            twice[name],
-            2 * value,
-            rtol=0,
-            atol=float(np.finfo(np.asarray(value).dtype).tiny),
-            err_msg=f"{case}: {name} is not linear in {case.upstream}",
-        )
-
-
-def needs(case: Case, kind: str) -> tuple[str | None, ...]:
-    """The functions a test of ``case`` calls: the forward (and, for ``kind="backward"``, the
-    backward, whose finite differences and caches need the forward too)."""
-    forward = ("softmax", "cross_entropy") if case.name == "softmax_cross_entropy" else ()
-    names = (case.forward_name, *forward)
-    return names if kind == "forward" else (*names, case.backward_name)
-
-
-def draw(case: Case, data: st.DataObject, domain: str = "any") -> Inputs:
-    return data.draw(case.draw(domain), label="inputs")
 
 
 @DTYPES
@@ -377,44 +86,6 @@ def test_backward_is_linear_in_upstream(impl: ModuleType, case: Case, data: st.D
 def test_float32_in_float32_out(impl: ModuleType, case: Case, data: st.DataObject) -> None:
     with implemented(impl, *needs(case, "forward")):
         check_float32(impl, case, as_dtype(draw(case, data), np.float32))
-
-
-# --- Stability: inputs where a naive formula overflows or takes log(0) ---------------------------
-
-_LOGITS = [[1e4, -1e4, 0.0, 5.0], [-1e4, 1e4, 0.0, -5.0], [0.0, 0.0, 1e4, 1e4]]
-_ONE_HOT = [[1.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
-_UPSTREAM = [[0.5, -1.0, 2.0, 0.25], [1.5, 0.3, -0.7, 1.0], [-2.0, 0.1, 0.9, -0.4]]
-
-
-def _extremes() -> list[tuple[str, Inputs]]:
-    """Named inputs at the edge of each function's domain, where torch's answer is finite."""
-    ZL = np.asarray(_LOGITS)
-    return [
-        ("softmax", {"Z": ZL, "dA": np.asarray(_UPSTREAM)}),
-        ("sigmoid", {"Z": np.asarray([[1e3, -1e3, 0.0, 700.0]]), "dA": np.ones((1, 4))}),
-        ("tanh", {"Z": np.asarray([[1e3, -1e3, 0.0, 20.0]]), "dA": np.ones((1, 4))}),
-        (
-            "softmax_cross_entropy",
-            {"ZL": ZL, "AL": oracle_softmax(ZL), "Y": np.asarray(_ONE_HOT)},
-        ),
-        (
-            "binary_cross_entropy",
-            {"AL": np.asarray([[0.0, 1.0, 0.0, 1.0]]), "Y": np.asarray([[0.0, 1.0, 1.0, 0.0]])},
-        ),
-        (
-            "cross_entropy",
-            {
-                "AL": np.asarray([[0.0, 1.0, 0.5], [1.0, 0.0, 0.5]]),
-                "Y": np.asarray([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
-            },
-        ),
-    ]
-
-
-EXTREMES = _extremes()
-
-
-EXTREME_IDS = [n for n, _ in EXTREMES]
 
 
 @DTYPES

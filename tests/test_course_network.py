@@ -1,14 +1,15 @@
-"""The course's network-level functions in learner mode (the checks: ``tests/course_network.py``).
+"""The course's network-level functions (the checks: ``oracle.checks.course``).
 
 A learner's assignment file has more than the contract's functions: the whole L-layer network, its
-cost, L2 regularisation, the update rules and the mini-batches. With ``--impl`` these tests run on
-the learner's file; in the normal run, on ``examples/course_nn.py`` (written as the course's
-assignments are); and the planted mistakes at the end show what each check says.
+cost, L2 regularisation, the update rules and the mini-batches. ``deepscratch check`` runs these
+checks on the learner's file; here they run on ``examples/course_nn.py`` (written as the course's
+assignments are), and the planted mistakes at the end show what each check says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,8 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conventions import COURSE, course_adapter
-from tests.course_network import (
+from oracle.checks.conventions import COURSE, course_adapter
+from oracle.checks.course import (
     Array,
     Net,
     Steps,
@@ -35,23 +36,20 @@ from tests.course_network import (
     course_networks,
     steps,
 )
-from tests.learner import load
-from tests.strategies import read_only
-from tests.test_optimizers import betas, epsilons, learning_rates
+from oracle.checks.loading import load
+from oracle.checks.strategies import betas, epsilons, learning_rates, read_only
 
-#: The course-style reference file, checked in the normal run.
-COURSE_EXAMPLE = "examples/course_nn.py"
+#: The course-style reference file.
+COURSE_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "course_nn.py"
 
 
 @pytest.fixture(scope="session")
-def course(impl: Any, pytestconfig: pytest.Config) -> Any:
-    """The learner's file with ``--impl``; otherwise ``examples/course_nn.py``."""
-    if pytestconfig.getoption("--impl"):
-        return impl
-    return course_adapter(load(COURSE_EXAMPLE), COURSE)
+def course() -> Any:
+    """``examples/course_nn.py``, read the course's way."""
+    return course_adapter(load(COURSE_EXAMPLE).module, COURSE)
 
 
-# --- The tests: the learner's file with --impl, examples/course_nn.py otherwise ------------------
+# --- The tests: examples/course_nn.py ------------------------------------------------------------
 
 lambdas = st.sampled_from([0.1, 0.7, 1.5])
 
@@ -129,7 +127,7 @@ def test_learning_rate_decay(
 
 # --- Planted mistakes: what each check says ------------------------------------------------------
 
-COURSE_FILE = load(COURSE_EXAMPLE)
+COURSE_FILE = load(COURSE_EXAMPLE).module
 
 
 def planted(**wrong: Callable[..., Any]) -> Any:

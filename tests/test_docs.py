@@ -1,6 +1,6 @@
 """``docs/contract.md`` cannot drift from the code.
 
-1. Every case of ``tests/registry.py`` has its forward and backward documented as a call
+1. Every case of ``oracle/checks/registry.py`` has its forward and backward documented as a call
    (``relu_backward(dA, Z)``) in a heading or a table row, names its registry case, and carries
    the case's ``formula`` string verbatim (up to line breaks).
 2. Every public function of ``scratch.__all__`` that belongs to the contract (defined in one of
@@ -40,10 +40,10 @@ import pytest
 from hypothesis import find
 
 import scratch
+from oracle.checks.conventions import COURSE_NETWORK
+from oracle.checks.properties import check_backward
+from oracle.checks.registry import CASES, WITH_BACKWARD, Case, Inputs
 from oracle.explain import DERIVATIONS
-from tests.conventions import COURSE_NETWORK
-from tests.registry import CASES, WITH_BACKWARD, Case, Inputs
-from tests.test_contract import check_backward
 
 # A deterministic search for an input on which a wrong backward fails: the same inputs every run,
 # no database, no shrinking (any failing input has the link).
@@ -184,7 +184,7 @@ def test_registry_case_is_documented(case: Case) -> None:
     )
     assert _collapse(case.formula) in _collapse(text), (
         f"registry case {case}: its formula {case.formula!r} is not in docs/contract.md verbatim "
-        f"(copy the `formula` string from tests/registry.py)"
+        f"(copy the `formula` string from oracle/checks/registry.py)"
     )
 
 
@@ -459,7 +459,7 @@ def test_every_backward_has_a_derivation_with_its_rule(case: Case) -> None:
     assert case.formula in sections[case.backward_name], (
         f"registry case {case}: the section #{case.backward_name} of {DERIVATIONS} does not carry "
         f"the case's formula {case.formula!r} verbatim (copy the `formula` string from "
-        f"tests/registry.py into the section, on one line)"
+        f"oracle/checks/registry.py into the section, on one line)"
     )
 
 

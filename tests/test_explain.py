@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 import scratch
+from oracle.checks.properties import check_backward, check_forward
+from oracle.checks.registry import CASES, Case
+from oracle.checks.strategies import read_only
 from oracle.compare import Mismatch, compare
 from oracle.explain import Clues, diagnose, explain, explain_error
-from tests.registry import CASES, Case
-from tests.strategies import read_only
-from tests.test_contract import check_backward, check_forward
 
 CASE = {c.name: c for c in CASES}
 

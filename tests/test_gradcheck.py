@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oracle.checks import strategies as s
 from oracle.gradcheck import (
     STEP,
     THRESHOLD,
@@ -25,7 +26,6 @@ from oracle.gradcheck import (
     relative_error,
     rounding_noise,
 )
-from tests import strategies as s
 
 Array = Any
 

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from oracle.checks import strategies as s
 from oracle.compare import assert_close
 from scratch import linear
-from tests import strategies as s
 
 Array = Any
 

@@ -21,10 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import oracle
+from oracle.checks import strategies as s
 from oracle.compare import assert_close, tolerance
 from scratch import activations as act
 from scratch import losses
-from tests import strategies as s
 
 Array = Any
 DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
@@ -155,7 +155,7 @@ def test_fused_softmax_cross_entropy_backward_is_the_chain_rule(
     chain = act.softmax_backward(losses.cross_entropy_backward(AL, Y), Z)
     fused = losses.softmax_cross_entropy_backward(AL, Y)
     # In the chain, AL_k * (-Y_k / (m AL_k)) is -Y_k / m up to a few ulps, and <AL, dAL> sums C
-    # such terms: errors of tolerance(C) of 1/m (as tests/registry.py's scale for dZL).
+    # such terms: errors of tolerance(C) of 1/m (as oracle/checks/registry.py's scale for dZL).
     m = Z.shape[1]
     assert_close("softmax_cross_entropy_backward", "dZL", fused, chain, Z.shape[0], 1.0 / m)
 

@@ -17,12 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import oracle
+from oracle.checks import strategies as s
+from oracle.checks.registry import LINEAR
 from oracle.compare import assert_close, tolerance
 from scratch import batchnorm as bn
 from scratch import linear, losses
 from scratch import regularization as reg
-from tests import strategies as s
-from tests.registry import LINEAR
 
 Array = Any
 DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])

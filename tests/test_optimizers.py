@@ -20,7 +20,7 @@ optimizer and its torch twin must end at the same parameters. Name mapping, scra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -30,14 +30,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from oracle.checks.strategies import betas, epsilons, learning_rates, read_only
 from oracle.compare import assert_close
+from oracle.optimizers import OPS_PER_STEP, torch_steps
 from scratch import optimizers as opt
-from tests.strategies import read_only
 
 Array = Any
-#: Roundings in one step of the longest update (Adam: two moving averages, two bias corrections,
-#: a square, a square root, a division, the step): each step's error is a few ulps of its size.
-OPS_PER_STEP = 16
 
 
 # --- Strategies ----------------------------------------------------------------------------------
@@ -79,35 +77,7 @@ def parameters_and_gradients(
     return parameters, grads
 
 
-# torch blends the averages with lerp(avg, g, 1 - beta), which rounds 1 - beta: a tiny beta then
-# acts as beta * (1 + eps / beta). Betas in practice are 0 or well above eps, so those are drawn.
-betas = st.one_of(st.just(0.0), st.floats(0.1, 0.999))
-learning_rates = st.floats(1e-4, 1.0)
-epsilons = st.sampled_from([1e-8, 1e-6, 1e-3])
-
-
 # --- The oracle: torch.optim, and the course's momentum in torch ops ----------------------------
-
-
-def torch_steps(
-    make: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
-    parameters: Mapping[str, Array],
-    grads: Sequence[Mapping[str, Array]],
-    state: Sequence[str] = (),
-) -> tuple[dict[str, Array], dict[str, dict[str, Array]]]:
-    """Parameters after ``torch.optim`` steps with the given gradients (not backpropagated), and
-    the optimizer's ``state`` entries (e.g. ``exp_avg``) for each, keyed by gradient name."""
-    tensors = {k: torch.tensor(np.array(v), requires_grad=True) for k, v in parameters.items()}
-    optimizer = make(list(tensors.values()))
-    for step in grads:
-        for k, t in tensors.items():
-            t.grad = torch.tensor(np.array(step[f"d{k}"]))
-        optimizer.step()
-    states = {
-        name: {f"d{k}": optimizer.state[t][name].numpy().copy() for k, t in tensors.items()}
-        for name in state
-    }
-    return {k: t.detach().numpy().copy() for k, t in tensors.items()}, states
 
 
 def run_torch(

@@ -10,8 +10,8 @@ The search is derandomized and keeps no database, so it examines the same inputs
 cannot flake.
 
 A mutant is a namespace of ``scratch``'s functions with one replaced. A registry case calls
-``impl.<name>`` for the functions it names (``tests/registry.py``), so each mistake is planted in
-a function its case calls. ``scratch.layer_backward`` calls ``scratch.linear``'s own
+``impl.<name>`` for the functions it names (``oracle/checks/registry.py``), so each mistake is
+planted in a function its case calls. ``scratch.layer_backward`` calls ``scratch.linear``'s own
 ``linear_backward``, not the namespace's: a wrong ``linear_backward`` is checked through the
 ``linear`` case, and the layer's mistake is planted in ``layer_backward`` itself.
 """
@@ -30,8 +30,7 @@ from hypothesis.errors import NoSuchExample
 from hypothesis.strategies import SearchStrategy
 
 import scratch
-from tests.registry import CASES, Case, Inputs
-from tests.test_contract import (
+from oracle.checks.properties import (
     as_dtype,
     check_backward,
     check_finite_differences,
@@ -39,6 +38,7 @@ from tests.test_contract import (
     check_forward,
     check_linear_in_upstream,
 )
+from oracle.checks.registry import CASES, Case, Inputs
 
 Array = Any
 Check = Callable[[Any, Case, Inputs], None]

@@ -18,9 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import oracle
+from oracle.checks import strategies as s
 from oracle.compare import assert_close, tolerance
 from scratch import regularization as reg
-from tests import strategies as s
 
 Array = Any
 KEEP_PROBS = [0.1, 0.5, 0.8, 0.9]

@@ -26,7 +26,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import oracle
-from tests import strategies as s
+from oracle.checks import strategies as s
 
 Inputs = dict[str, Any]
 
@@ -73,6 +73,17 @@ class Case:
         printer.text(self.name)
 
 
+def _scales_of(
+    scales: Callable[[Inputs], dict[str, float]], names: tuple[str, ...]
+) -> dict[str, Callable[[Inputs], float]]:
+    """For each output name, its scale taken from ``scales(x)``."""
+
+    def one(name: str) -> Callable[[Inputs], float]:
+        return lambda x: scales(x)[name]
+
+    return {name: one(name) for name in names}
+
+
 def _max(x: Any) -> float:
     return float(np.max(np.abs(x))) if np.size(x) else 0.0
 
@@ -97,7 +108,9 @@ def _activation(
             x["alpha"] = d(st.sampled_from([0.01, 0.1, 0.3]))
         return x
 
-    kw = (lambda x: {"alpha": x["alpha"]}) if alpha else (lambda x: {})
+    def kw(x: Inputs) -> dict[str, Any]:
+        return {"alpha": x["alpha"]} if alpha else {}
+
     fwd, bwd = name, f"{name}_backward"
     return Case(
         name=name,
@@ -228,7 +241,7 @@ LINEAR = Case(
     ),
     upstream="dZ",
     terms=_matmul_terms,
-    scale={k: (lambda x, k=k: _matmul_scales(x)[k]) for k in ("Z", "dA_prev", "dW", "db")},
+    scale=_scales_of(_matmul_scales, ("Z", "dA_prev", "dW", "db")),
 )
 
 
@@ -559,9 +572,34 @@ BATCHNORM = Case(
     ),
     upstream="dZ_out",
     terms=lambda x: x["Z"].shape[1],
-    scale={k: (lambda x, k=k: _bn_scales(x)[k]) for k in ("Z_out", "dZ", "dgamma", "dbeta")},
+    scale=_scales_of(_bn_scales, ("Z_out", "dZ", "dgamma", "dbeta")),
 )
 
+
+def _loss_cost(loss: Case) -> Case:
+    """A loss written to return the cost (the mean over the examples) rather than one loss per
+    example: checked against the mean of the oracle's losses. (Only a learner's file has these.)"""
+    name = f"{loss.name}_cost"
+    return replace(
+        loss,
+        name=name,
+        forward_name=name,
+        backward_name=None,
+        formula=f"J = (1/m) * sum({loss.name}(AL, Y))",
+        forward=lambda impl, x: {"J": getattr(impl, name)(x["AL"], x["Y"])},
+        oracle_forward=lambda x, out: {
+            "J": oracle.cost(getattr(oracle, loss.name)(x["AL"], x["Y"]))
+        },
+        backward=None,
+        oracle_backward=None,
+        gradcheck=None,
+        terms=lambda x: x["AL"].shape[0] + x["AL"].shape[1],
+        scale={"J": loss.scale["loss"]} if "loss" in loss.scale else {},
+    )
+
+
+#: Cases only a learner's file can have: a loss that returns the mean.
+LEARNER_CASES = [_loss_cost(c) for c in LOSSES]
 
 CASES: list[Case] = [
     *ACTIVATIONS,

@@ -98,3 +98,10 @@ def upstream(shape: tuple[int, ...]) -> st.SearchStrategy[Array]:
 def probabilities(shape: tuple[int, ...], margin: float = 1e-3) -> st.SearchStrategy[Array]:
     """Predictions ``AL`` strictly inside ``(0, 1)``: ``[margin, 1 - margin]``."""
     return arrays(shape, margin, 1.0 - margin)
+
+
+# torch blends the averages with lerp(avg, g, 1 - beta), which rounds 1 - beta: a tiny beta then
+# acts as beta * (1 + eps / beta). Betas in practice are 0 or well above eps, so those are drawn.
+betas = st.one_of(st.just(0.0), st.floats(0.1, 0.999))
+learning_rates = st.floats(1e-4, 1.0)
+epsilons = st.sampled_from([1e-8, 1e-6, 1e-3])

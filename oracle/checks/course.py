@@ -1,6 +1,7 @@
-"""The checks of the course's network-level functions (learner mode), each a function of an
-implementation: ``tests/test_course_network.py`` runs them on the learner's file, or on
-``examples/course_nn.py``, and on planted mistakes.
+"""The checks of the course's network-level functions, each a function of an implementation:
+``deepscratch check`` runs them on a learner's file, ``tests/test_course_network.py`` on
+``examples/course_nn.py`` and on planted mistakes. ``COURSE_CHECKS`` lists them with the inputs
+each draws.
 
 - ``L_model_forward(X, parameters) -> AL, caches`` ([LINEAR -> RELU] * (L - 1) -> LINEAR ->
   SIGMOID): ``AL`` equals the oracle network's, one cache per layer.
@@ -31,21 +32,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import assume
 from hypothesis import strategies as st
 
 import oracle
 import oracle.network as network
+from oracle.checks.conventions import convention_of
+from oracle.checks.outcomes import NotChecked, implemented
+from oracle.checks.properties import reproduce_hint
+from oracle.checks.strategies import arrays, betas, epsilons, learning_rates, read_only
 from oracle.compare import compare
 from oracle.explain import Clues, explain
-from tests.conventions import convention_of
-from tests.learner import implemented
-from tests.strategies import read_only
-from tests.test_contract import reproduce_hint
-from tests.test_network import arrays
-from tests.test_optimizers import OPS_PER_STEP, torch_steps
+from oracle.optimizers import OPS_PER_STEP, torch_steps
 
 Array = Any
 
@@ -311,7 +310,10 @@ def check_L_model_backward(impl: Any, net: Net) -> None:
         AL, caches = impl.L_model_forward(net.X, dict(net.parameters))
         if compare("L_model_forward", "AL", AL, network.forward_all(
             net.X, net.parameters, "relu", "sigmoid"), net.rounding_terms()):  # fmt: skip
-            pytest.skip("not checked: L_model_forward is wrong, and its caches feed this")
+            raise NotChecked(
+                "depends on your L_model_forward, which is wrong: its caches feed this "
+                "(fix L_model_forward first)"
+            )
         grads = impl.L_model_backward(AL, net.Y, caches)
     expected = network.backward_all(net.X, net.Y, net.parameters, "relu", "sigmoid")
     assert_matches(
@@ -458,7 +460,9 @@ def check_update_parameters(impl: Any, s: Steps, lr: float) -> None:
     )  # fmt: skip
 
 
-def _zeros(impl: Any, function: str, state: Mapping[str, Array], parameters: Mapping) -> None:
+def _zeros(
+    impl: Any, function: str, state: Mapping[str, Array], parameters: Mapping[str, Array]
+) -> None:
     for k, p in parameters.items():
         d = f"d{k}"
         assert d in state, f"{function}: no {d!r} (it has {sorted(state)}); one per parameter"
@@ -645,3 +649,73 @@ def check_learning_rate_decay(
             "the rate decays every epoch: schedule_lr_decay holds it for time_interval epochs "
             "(decay_rate * floor(epoch_num / time_interval))": every_epoch}},
     )  # fmt: skip
+
+
+# --- The table: each check and what it draws -----------------------------------------------------
+
+lambdas = st.sampled_from([0.1, 0.7, 1.5])
+
+#: For each row of the course's table: the checks (a function of the implementation and the drawn
+#: arguments) and the strategies of their arguments.
+COURSE_CHECKS: dict[str, list[tuple[Callable[..., None], dict[str, st.SearchStrategy[Any]]]]] = {
+    "L_model_forward": [(check_L_model_forward, {"net": course_networks()})],
+    "compute_cost": [(check_compute_cost, {"net": course_networks()})],
+    "L_model_backward": [(check_L_model_backward, {"net": course_networks()})],
+    "compute_cost_with_regularization": [
+        (
+            check_compute_cost_with_regularization,
+            {"net": course_networks(layers=3), "lambd": lambdas},
+        )
+    ],
+    "backward_propagation_with_regularization": [
+        (
+            check_backward_propagation_with_regularization,
+            {"net": course_networks(layers=3), "lambd": lambdas},
+        )
+    ],
+    "update_parameters": [(check_update_parameters, {"s": steps(), "lr": learning_rates})],
+    "update_parameters_with_momentum": [
+        (check_momentum, {"s": steps(), "lr": learning_rates, "beta": betas})
+    ],
+    "update_parameters_with_adam": [
+        (
+            check_adam,
+            {"s": steps(), "lr": learning_rates, "beta1": betas, "beta2": betas, "eps": epsilons},
+        )
+    ],
+    "random_mini_batches": [
+        (
+            check_random_mini_batches,
+            {
+                "m": st.integers(1, 50),
+                "size": st.integers(1, 16),
+                "n": st.integers(1, 3),
+                "seed": st.integers(0, 999),
+            },
+        )
+    ],
+    "update_lr, schedule_lr_decay": [
+        (
+            check_learning_rate_decay,
+            {
+                "lr0": st.floats(1e-4, 1.0),
+                "epoch": st.integers(0, 5000),
+                "rate": st.floats(0.0, 2.0),
+                "interval": st.integers(1, 1000),
+            },
+        )
+    ],
+}
+#: The functions of the course each row of ``COURSE_CHECKS`` calls.
+COURSE_FUNCTIONS_OF = {
+    "L_model_forward": ("L_model_forward",),
+    "compute_cost": ("compute_cost",),
+    "L_model_backward": ("L_model_forward", "L_model_backward"),
+    "compute_cost_with_regularization": ("compute_cost_with_regularization",),
+    "backward_propagation_with_regularization": ("backward_propagation_with_regularization",),
+    "update_parameters": ("update_parameters",),
+    "update_parameters_with_momentum": ("initialize_velocity", "update_parameters_with_momentum"),
+    "update_parameters_with_adam": ("initialize_adam", "update_parameters_with_adam"),
+    "random_mini_batches": ("random_mini_batches",),
+    "update_lr, schedule_lr_decay": ("update_lr", "schedule_lr_decay"),
+}

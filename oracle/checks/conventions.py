@@ -123,25 +123,39 @@ def course_adapter(module: ModuleType, convention: str = COURSE) -> SimpleNamesp
             return linear_backward(dZ, (A_prev, W, b))
 
         ns["linear_backward"] = course_linear_backward
-    layer_forward = getattr(module, "linear_activation_forward", None)
-    layer_backward = getattr(module, "linear_activation_backward", None)
-    if callable(layer_forward) and callable(layer_backward) and "layer_forward" not in ns:
-
-        def course_layer_forward(A_prev: Any, W: Any, b: Any, activation: str) -> Any:
-            if activation not in COURSE_ACTIVATIONS:
-                raise NotImplementedError(f"the course's layers have no {activation}")
-            A, cache = layer_forward(A_prev, W, b, activation)
-            return A, (cache, activation)
-
-        def course_layer_backward(dA: Any, cache: Any) -> Any:
-            inner, activation = cache
-            return layer_backward(dA, inner, activation)
-
-        ns["layer_forward"] = course_layer_forward
-        ns["layer_backward"] = course_layer_backward
+    for functions in course_layer_functions(module).values():
+        for name, function in functions.items():
+            ns.setdefault(name, function)
     ns[ATTRIBUTE] = convention
     ns["__name__"] = getattr(module, "__file__", None) or getattr(module, "__name__", "your file")
     return LearnerFile(**ns)
+
+
+def course_layer_functions(module: Any) -> dict[str, dict[str, Callable[..., Any]]]:
+    """The course's ``linear_activation_forward(A_prev, W, b, activation)`` and
+    ``linear_activation_backward(dA, cache, activation)`` seen as the contract's ``layer_forward``
+    and ``layer_backward`` (the activation travels in the cache): for each of the two names the
+    module defines, the contract functions it stands for."""
+    layer_forward = getattr(module, "linear_activation_forward", None)
+    layer_backward = getattr(module, "linear_activation_backward", None)
+    if not (callable(layer_forward) and callable(layer_backward)):
+        return {}
+
+    def course_layer_forward(A_prev: Any, W: Any, b: Any, activation: str) -> Any:
+        if activation not in COURSE_ACTIVATIONS:
+            raise NotImplementedError(f"the course's layers have no {activation}")
+        A, cache = layer_forward(A_prev, W, b, activation)
+        return A, (cache, activation)
+
+    def course_layer_backward(dA: Any, cache: Any) -> Any:
+        inner, activation = cache
+        return layer_backward(dA, inner, activation)
+
+    pair: dict[str, Callable[..., Any]] = {
+        "layer_forward": course_layer_forward,
+        "layer_backward": course_layer_backward,
+    }
+    return {"linear_activation_forward": pair, "linear_activation_backward": pair}
 
 
 #: The course's network-level functions that learner mode checks (tests/test_course_network.py),

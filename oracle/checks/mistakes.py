@@ -1,6 +1,6 @@
 """What the common mistakes would return, so that a failure can name the one that was made.
 
-For each case of ``tests/registry.py``: ``KNOWN[name](x)`` maps an output's name to
+For each case of ``oracle/checks/registry.py``: ``KNOWN[name](x)`` maps an output's name to
 ``{diagnosis: what a function making that mistake returns on the inputs x}``. These are wrong on
 purpose and written with NumPy here, in the tests: they are evidence for a diagnosis, never a
 reference. ``EXAMPLES[name]`` names the inputs that carry one column per example, so that a

@@ -1,0 +1,511 @@
+"""How a learner's file is read: each function it defines, and what it is checked as.
+
+For every function the file defines (or imports by name from a helper module in its folder) the
+reading decides one of:
+
+- a role of the contract (``relu_backpropagation(Z, A, dL_dA)`` is ``relu_backward`` with
+  ``dA = dL_dA`` and ``A`` supplied), from its name and its arguments' names
+  (``oracle.checks.names``), and, where those leave a choice (``loss(A, Y)``: which loss? the
+  mean or one per example?), from what it computes on one fixed input;
+- one of the course's network-level functions (``L_model_backward``...), by its course name;
+- a mapping the learner wrote (``oracle.checks.mapping``), which overrides both;
+- not checked, and why: it reads global variables, it trains or plots, its name matches nothing.
+
+``Reading.namespace`` is then the learner's file seen through the contract: the registry's checks
+call ``impl.relu_backward`` and get the learner's function, called as bound.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from oracle.checks import names
+from oracle.checks.conventions import (
+    ATTRIBUTE,
+    COURSE_NETWORK,
+    MEAN,
+    LearnerFile,
+    course_layer_functions,
+)
+from oracle.checks.limits import Guard
+from oracle.checks.loading import Loaded
+from oracle.checks.mapping import Candidate, Mapped, read_mapping
+from oracle.checks.probes import probe
+from oracle.checks.registry import CASES, LEARNER_CASES, Case
+from oracle.checks.roles import ROLES, Binding, Role, adapt, ones_upstream
+from oracle.compare import compare
+
+CASE: dict[str, Case] = {c.name: c for c in [*CASES, *LEARNER_CASES]}
+#: The course's network-level functions, by name (each checked by ``oracle.checks.course``).
+COURSE_FUNCTIONS = frozenset(n for row in COURSE_NETWORK for n in row.split(", ")) | {
+    "initialize_velocity",
+    "initialize_adam",
+}
+#: Names that say the function trains, plots, loads or reports: not a formula to check.
+_NOT_FORMULAS = {
+    "trains a network (a loop over the data)": (
+        "model", "train", "fit", "gradient_descent", "nn_model", "l_layer_model",
+        "two_layer_model", "main", "run", "training", "train_model", "sgd", "learn",
+        "mini_batch_gradient_descent", "optimize", "training_loop", "epoch", "run_epoch",
+    ),
+    "plots or shows (nothing to compare)": (
+        "plot", "show", "display", "visualize", "visualise", "draw", "imshow", "print",
+        "plot_costs", "plot_cost", "plot_decision_boundary", "show_image", "plot_loss",
+        "plot_accuracy", "plot_images", "test_prediction", "show_prediction", "log",
+    ),
+    "loads or prepares data (nothing to compare)": (
+        "load", "load_data", "load_dataset", "read", "read_data", "get_data", "load_mnist",
+        "download", "preprocess", "normalize", "normalise", "shuffle", "split", "save",
+        "save_model",
+        "load_model", "flatten", "read_idx", "load_images", "load_labels", "prepare_data",
+    ),
+}  # fmt: skip
+
+
+@dataclass
+class Row:
+    """One function of the learner's file and how it is checked."""
+
+    name: str
+    signature: str
+    where: str
+    origin: str = ""  #: the helper module it comes from, "" for the file itself
+    role: str | None = None  #: the contract (or course) function it is checked as
+    how: str = ""  #: the binding, in words ("with dA = dL_dA")
+    reason: str = ""  #: why it is not checked (when ``role`` is None)
+    course: bool = False  #: one of the course's network-level functions
+    binding: Binding | None = None
+    fixed: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    by_behaviour: bool = False  #: the role was chosen by what it computes
+
+    @property
+    def checked(self) -> bool:
+        return self.role is not None
+
+
+@dataclass
+class Reading:
+    loaded: Loaded
+    rows: list[Row] = field(default_factory=list)
+    namespace: LearnerFile | None = None
+    guard: Guard | None = None
+    mapping: Mapped | None = None
+
+    def row_for(self, role: str) -> Row | None:
+        return next((r for r in self.rows if r.role == role), None)
+
+    def missing(self) -> list[str]:
+        """The contract's functions the file does not provide."""
+        have = {r.role for r in self.rows} | {r.name for r in self.rows}
+        out = []
+        for case in CASES:
+            for f in (case.forward_name, case.backward_name):
+                if f and f not in have and f not in out and f in ROLES:
+                    out.append(f)
+        return out
+
+
+# --- The file's functions -------------------------------------------------------------------------
+
+
+def _own_functions(loaded: Loaded) -> Iterator[tuple[str, Any, str]]:
+    """(name, object, origin) for each function or class the file defines or imports by name from
+    a helper module of its folder, in the order the file defines them."""
+    module = loaded.module
+    helpers = {h: getattr(__import__("sys").modules.get(h), "__file__", "") for h in loaded.helpers}
+    seen = set()
+    for name in loaded.defined_at:
+        value = module.__dict__.get(name)
+        if isinstance(value, (types.FunctionType, type)) and not name.startswith("__"):
+            seen.add(name)
+            yield name, value, ""
+    for name, value in module.__dict__.items():
+        if name in seen or name.startswith("_"):
+            continue
+        origin = getattr(value, "__module__", None)
+        if isinstance(value, (types.FunctionType, type)) and origin in helpers:
+            yield name, value, f"{origin}.py"
+
+
+def _signature(f: Any) -> str:
+    try:
+        return str(inspect.signature(f))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
+def _parameters(f: Any) -> list[tuple[str, bool]] | None:
+    """(name, has a default) for each positional parameter, or ``None`` for ``*args`` and the
+    like (a signature the reading cannot bind)."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):
+        return None
+    out = []
+    for p in signature.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind == p.KEYWORD_ONLY:
+            if p.default is p.empty:
+                return None
+            continue
+        out.append((p.name, p.default is not p.empty))
+    return out
+
+
+def global_reads(f: Any) -> set[str]:
+    """The global names ``f``'s code reads (``LOAD_GLOBAL``), nested functions included."""
+    code = getattr(f, "__code__", None)
+    found: set[str] = set()
+    stack = [code] if code is not None else []
+    while stack:
+        c = stack.pop()
+        for ins in dis.get_instructions(c):
+            if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(ins.argval, str):
+                found.add(ins.argval)
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return found
+
+
+def _data_globals(f: Any, loaded: Loaded) -> list[str]:
+    """The globals ``f`` reads that are data (arrays, dicts, lists of them) or that the reading
+    left out: the check cannot supply them."""
+    module = loaded.module.__dict__
+    out = []
+    for name in sorted(global_reads(f)):
+        if name in loaded.left_out_names and name not in module:
+            out.append(name)
+            continue
+        if name not in module:
+            continue  # a builtin, or a name that is never set (the call would fail)
+        if _is_data(module[name]):
+            out.append(name)
+    return out
+
+
+def _is_data(value: Any) -> bool:
+    """An array, or a container holding one (parameters, a cache, a data set): not a constant
+    or a table of functions."""
+    if isinstance(value, np.ndarray):
+        return True
+    if isinstance(value, dict):
+        return any(_is_data(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_is_data(v) for v in value)
+    return False
+
+
+# --- Candidates: the roles a function may play, and how -------------------------------------------
+
+
+def _bindings(role: Role, params: list[tuple[str, bool]]) -> list[Binding]:
+    """The ways ``params`` can stand for ``role``'s inputs, the likeliest first."""
+    out = []
+    full = names.bind(params, role.inputs, tuple(role.extras))
+    if full is not None:
+        out.append(Binding(tuple((p, full[p]) for p, _ in params if p in full)))
+    required = [p for p, default in params if not default]
+    if role.local and len(required) == 1:
+        # A local derivative g'(Z) (relu_prime(Z)), or of the forward's output (sigmoid'(A)).
+        p = required[0]
+        first = "A" if names.normal(p) in names.ARGUMENTS["A"] - {"x", "z"} else role.local
+        for given in dict.fromkeys([first, role.local, "A"]):
+            out.append(Binding(((p, given),), local=True))
+    return _ordered(out, params)
+
+
+def _ordered(bindings: list[Binding], params: list[tuple[str, bool]]) -> list[Binding]:
+    """Bindings that bind every required parameter, in the order found, without repeats."""
+    required = {p for p, default in params if not default}
+    seen, out = set(), []
+    for b in bindings:
+        key = (b.arguments, b.local)
+        if key in seen or not required <= {p for p, _ in b.arguments}:
+            continue
+        seen.add(key)
+        out.append(b)
+    return out
+
+
+def candidates(name: str, f: Any, context: set[str]) -> list[Candidate]:
+    """The roles ``f`` (named ``name``) may play, the likeliest first."""
+    params = _parameters(f)
+    if params is None:
+        return []
+    # The contract's own name is that function; otherwise what the name says.
+    said = [name] if name in ROLES else names.roles_for(name)
+    roles = [ROLES[r] for r in said if r in ROLES]
+    # A loss may return the cost (its mean) instead of one loss per example.
+    roles = [
+        x
+        for r in roles
+        for x in ([r, ROLES[f"{r.name}_cost"]] if f"{r.name}_cost" in ROLES else [r])
+    ]
+    roles = _by_context(roles, context)
+    return [Candidate(r, b) for r in roles for b in _bindings(r, params)]
+
+
+def _by_context(roles: list[Role], context: set[str]) -> list[Role]:
+    """A generic ``loss`` is likelier the categorical cross-entropy in a file with softmax, the
+    binary one in a file with sigmoid only."""
+    if "softmax" in context:
+        return sorted(roles, key=lambda r: not r.name.startswith(("cross_entropy", "softmax")))
+    if "sigmoid" in context:
+        return sorted(roles, key=lambda r: not r.name.startswith("binary"))
+    return roles
+
+
+# --- Choosing by what the function computes ------------------------------------------------------
+
+
+def case_of(role: Role) -> Case:
+    """The registry case that checks ``role`` (the relu layer's for ``layer_*``)."""
+    return CASE["layer[relu]" if role.case == "layer" else role.case]
+
+
+def _run_case(role: Role, f: Callable[..., Any], binding: Binding, x: dict[str, Any]) -> Any:
+    ns = types.SimpleNamespace(**{role.name: adapt(role, f, binding)})
+    case = case_of(role)
+    call = case.forward if role.kind == "forward" else case.backward
+    assert call is not None
+    return call(ns, x)  # type: ignore[arg-type]
+
+
+def _try(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
+    """Whether the candidate computes the role's reference on the probe, and its binding
+    completed by what the call showed (a ``(A, cache)`` result, the order of several outputs)."""
+    role, binding = candidate.role, candidate.binding
+    case = case_of(role)
+    x = probe(case.name)
+    if binding.local:
+        x = ones_upstream(role)(x)
+    raw: list[Any] = []
+
+    def recording(*args: Any) -> Any:
+        out = f(*args)
+        raw.append(out)
+        return out
+
+    def attempt(b: Binding) -> Any:
+        raw.clear()
+        try:
+            with np.errstate(all="ignore"):
+                return _run_case(role, recording, b, x)
+        except Exception:
+            return None
+
+    got = attempt(binding)
+    last = raw[-1] if raw else None
+    if len(role.outputs) == 1 and isinstance(last, tuple) and not binding.first:
+        binding = replace(binding, first=True)
+        got = attempt(binding)
+    try:
+        expected = (
+            case.oracle_forward(x, got or {}) if role.kind == "forward" else case.oracle_backward(x)  # type: ignore[misc]
+        )
+    except Exception:
+        return False, binding
+    if len(role.outputs) > 1 and isinstance(last, (tuple, list)) and len(last) == len(role.outputs):
+        order = _order_by_shape(last, expected)
+        if order is not None and order != role.outputs and set(order) == set(role.outputs):
+            binding = replace(binding, order=order)
+            got = attempt(binding)
+    if not isinstance(got, dict):
+        return False, binding
+    ok = all(
+        k in got
+        and compare(role.name, k, np.asarray(got[k], dtype=np.float64), np.asarray(v), 64) is None
+        for k, v in expected.items()
+    )
+    return ok, binding
+
+
+def _safely(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
+    """``_try``, where anything the learner's function returns that the reading cannot use
+    means only "not this reading"."""
+    try:
+        return _try(candidate, f)
+    except Exception:
+        return False, candidate.binding
+
+
+def _order_by_shape(raw: Any, expected: dict[str, Any]) -> tuple[str, ...] | None:
+    """The output each result is, told by its shape (the probe's shapes all differ)."""
+    shapes = {np.shape(v): k for k, v in expected.items()}
+    if len(shapes) != len(expected):
+        return None
+    order = tuple(shapes.get(getattr(r, "shape", None), "") for r in raw)
+    return order if "" not in order and len(set(order)) == len(order) else None
+
+
+def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool]:
+    """The candidate that computes its role's reference on the probe (the likeliest such), or
+    the likeliest one when none does; and whether behaviour decided."""
+    found = candidates(name, f, context)
+    if not found:
+        return None, False
+    tried = [(c, *_safely(c, f)) for c in found]
+    right = [(c, b) for c, ok, b in tried if ok]
+    if right:
+        c, b = right[0]
+        first = found[0]
+        return Candidate(c.role, b), (c.role.name, b.arguments) != (
+            first.role.name,
+            first.binding.arguments,
+        )
+    c, _, b = tried[0]
+    return Candidate(c.role, b), False
+
+
+# --- The reading ---------------------------------------------------------------------------------
+
+
+def _not_formula(name: str) -> str | None:
+    key = "_".join(names.words(name))
+    for why, words in _NOT_FORMULAS.items():
+        if key in words or any(key.startswith(w + "_") for w in words if len(w) > 3):
+            return why
+    return None
+
+
+def _context(loaded: Loaded) -> set[str]:
+    """The activations the file defines (which loss a generic ``loss`` is likely to be)."""
+    found = set()
+    for name in loaded.defined_at:
+        for role in names.roles_for(name):
+            if role in ("softmax", "sigmoid"):
+                found.add(role)
+    return found
+
+
+def read(loaded: Loaded, mapping_text: str | None = None, convention: str = MEAN) -> Reading:
+    """Read ``loaded``: a row for each of its functions, and the namespace the checks call."""
+    reading = Reading(loaded)
+    reading.mapping = read_mapping(loaded, mapping_text)
+    guard = reading.guard = Guard()
+    context = _context(loaded)
+    contract: dict[str, Any] = {}
+    course = course_layer_functions(loaded.module)
+    for name, value, origin in _own_functions(loaded):
+        row = Row(name, _signature(value), loaded.defined_at.get(name, origin), origin)
+        reading.rows.append(row)
+        if isinstance(value, type):
+            row.reason = (
+                "a class: its methods need an object (write them as functions to check them)"
+            )
+            continue
+        _read_one(reading, row, value, context, contract, course, guard)
+    ns: dict[str, Any] = {k: guard.wrap(v) for k, v in contract.items()}
+    for row in reading.rows:
+        if row.course:
+            ns[row.name] = guard.wrap(loaded.module.__dict__[row.name])
+    ns["__name__"] = str(loaded.path)
+    ns[ATTRIBUTE] = convention
+    ns["__deepscratch_names__"] = {r.role: r.name for r in reading.rows if r.role and not r.course}
+    reading.namespace = LearnerFile(**ns)
+    return reading
+
+
+def _read_one(
+    reading: Reading,
+    row: Row,
+    f: Any,
+    context: set[str],
+    contract: dict[str, Any],
+    course: dict[str, Any],
+    guard: Guard,
+) -> None:
+    mapped = reading.mapping.get(row.name) if reading.mapping else None
+    if mapped is not None and mapped.skip:
+        row.reason = f"not checked: your mapping says so ({mapped.source})"
+        return
+    if mapped is None:
+        reads = _data_globals(f, reading.loaded)
+        if reads:
+            listed = ", ".join(f"`{n}`" for n in reads)
+            row.reason = (
+                f"reads the global variable{'s' if len(reads) > 1 else ''} {listed}: pass "
+                f"{'them' if len(reads) > 1 else 'it'} as arguments to check it"
+            )
+            return
+        if row.name in COURSE_FUNCTIONS:
+            row.role, row.course = row.name, True
+            row.how = "the course's"
+            return
+        if row.name in course:  # linear_activation_forward / backward, as the course writes them
+            for role_name, function in course[row.name].items():
+                contract.setdefault(role_name, function)
+            row.role = "layer_forward" if "forward" in row.name else "layer_backward"
+            row.how = "the course's signature"
+            return
+        chosen, by_behaviour = choose(row.name, f, context)
+    else:
+        chosen, by_behaviour = mapped.candidate, False
+    if chosen is None:
+        row.reason = _why_unread(row.name, f)
+        return
+    role, binding = chosen.role, chosen.binding
+    if role.name in contract:
+        other = reading.row_for(role.name)
+        row.reason = (
+            f"not checked: {other.name if other else 'another function'} is already checked as "
+            f"{role.name} (map this one to check it instead)"
+        )
+        return
+    contract[role.name] = adapt(role, f, binding)
+    row.role, row.binding, row.by_behaviour = role.name, binding, by_behaviour
+    row.how = binding.describe(role)
+    if binding.local:
+        row.fixed = ones_upstream(role)
+    if "alpha" in role.inputs and "alpha" not in dict(binding.arguments).values():
+        alpha = _fixed_alpha(contract[role.name], role)
+        row.fixed = _with(row.fixed, {"alpha": alpha})
+        row.how = "; ".join(filter(None, [row.how, f"its slope alpha = {alpha:g} (fixed in it)"]))
+
+
+def _with(
+    fixed: Callable[[dict[str, Any]], dict[str, Any]] | None, values: dict[str, Any]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def fix(x: dict[str, Any]) -> dict[str, Any]:
+        return {**(fixed(x) if fixed else x), **values}
+
+    return fix
+
+
+def _fixed_alpha(contract: Callable[..., Any], role: Role) -> float:
+    """The slope a leaky relu without an ``alpha`` argument has built in: from ``f(-1)``."""
+    Z = np.full((1, 1), -1.0)
+    try:
+        with np.errstate(all="ignore"):
+            if role.kind == "forward":
+                value = -float(np.asarray(contract(Z, 0.0)).ravel()[0])
+            else:
+                value = float(np.asarray(contract(np.ones((1, 1)), Z, 0.0)).ravel()[0])
+    except Exception:
+        return 0.01
+    return value if 0.0 < value < 1.0 else 0.01
+
+
+def _why_unread(name: str, f: Any) -> str:
+    why = _not_formula(name)
+    if why:
+        return f"not checked: {why}"
+    roles = [r for r in names.roles_for(name) if r in ROLES]
+    if roles:
+        role = ROLES[roles[0]]
+        return (
+            f"not checked: its name says {role.name}, but its arguments {_signature(f)} do not "
+            f"bind to {role.name}'s ({', '.join(role.inputs)}): say how in a mapping "
+            "(see 'deepscratch check --help')"
+        )
+    return (
+        "not checked: its name matches none of the functions the suite checks (map it to one "
+        "if it is one: see 'deepscratch check --help')"
+    )

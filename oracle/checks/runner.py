@@ -1,0 +1,383 @@
+"""Running the checks on a learner's file: each row of the reading, each property, one verdict.
+
+For a function read as a role of the contract, the properties of ``oracle.checks.properties`` run
+over inputs hypothesis draws from the registry case (the forward against the oracle in float64 and
+float32, float32 kept, extreme inputs; the backward against autograd, finite differences of the
+learner's own forward, linearity in the upstream gradient). For one of the course's network-level
+functions, the checks of ``oracle.checks.course``. Each property runs under a time limit, with the
+learner's functions guarded (``oracle.checks.limits``); hypothesis is quiet, keeps no database
+and draws the same examples every run (``derandomize``), so a verdict does not change between runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+
+from oracle.checks import properties as p
+from oracle.checks.course import COURSE_CHECKS, COURSE_FUNCTIONS_OF
+from oracle.checks.limits import TimeLimitExceeded, time_limit
+from oracle.checks.outcomes import NotChecked, OtherConvention, implemented
+from oracle.checks.reading import CASE, Reading, Row
+from oracle.checks.registry import CASES, Case
+from oracle.checks.roles import ROLES
+
+if sys.version_info < (3, 11):  # pragma: no cover - the tested Python is 3.11
+    from exceptiongroup import BaseExceptionGroup
+
+#: Seconds one property may take on the learner's functions (all its examples, shrinking included).
+CHECK_SECONDS = 60.0
+
+PASSED, FAILED, NOT_CHECKED, CONVENTION = "passed", "failed", "not checked", "convention"
+
+
+@dataclass
+class Result:
+    """The outcome of one property on one function."""
+
+    check: str  #: e.g. "backward vs autograd (float64)"
+    status: str
+    messages: list[str] = field(default_factory=list)  #: the explanations (several: distinct bugs)
+    detail: str = ""  #: hypothesis's notes: the falsifying example
+    case: str = ""  #: the registry case it ran (``layer[relu]``: one of several a row has)
+
+
+@dataclass
+class Verdict:
+    """A row's verdict: ``verified``, ``WRONG`` (with its explanations), ``convention`` or
+    ``not checked``, and the results it was made of."""
+
+    row: Row
+    status: str
+    said: str  #: one line for the table
+    explanations: list[str] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def learner_settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=True,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+# --- One property -----------------------------------------------------------------------------
+
+
+def _learner_frame(error: BaseException, files: tuple[str, ...]) -> str:
+    """The learner's line where ``error`` was raised: 'file, line N: code'."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(files)]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"{f.filename}, line {f.lineno}: {(f.line or '').strip()}"
+
+
+def _notes(error: BaseException) -> str:
+    return "\n".join(getattr(error, "__notes__", []))
+
+
+def _raised(error: BaseException, function: str, files: tuple[str, ...]) -> str:
+    """The explanation of an exception the learner's code raised on valid input."""
+    where = _learner_frame(error, files)
+    said = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    lines = [f"{function}: raised {said}"]
+    if where:
+        lines.append(f"  at {where}")
+    example = _notes(error)
+    if example:
+        lines.append("  on the input: " + _short(example))
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 400) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 3] + "..."
+
+
+def _messages(error: BaseException, function: str, files: tuple[str, ...]) -> list[str]:
+    """One message per distinct failure (hypothesis groups them when it finds several)."""
+    if isinstance(error, BaseExceptionGroup):
+        out: list[str] = []
+        for inner in error.exceptions:
+            out += [m for m in _messages(inner, function, files) if m not in out]
+        return out
+    if isinstance(error, AssertionError):
+        return [str(error)]
+    if isinstance(error, TimeLimitExceeded):
+        where = _learner_frame(error, files)
+        return [
+            f"{function}: {error} (an endless loop, or a very slow call?)"
+            + (f"\n  it was at {where}" if where else "")
+        ]
+    return [_raised(error, function, files)]
+
+
+def run_check(
+    name: str,
+    body: Callable[..., None],
+    strategies: dict[str, st.SearchStrategy[Any]] | None,
+    config: settings,
+    function: str,
+    files: tuple[str, ...],
+    seconds: float,
+    convention_told: bool = False,
+) -> Result:
+    """Run ``body`` over the drawn ``strategies`` (or once, with none) and say how it went."""
+    test = config(given(**strategies)(body)) if strategies is not None else body
+    if convention_told:
+        test = p.one_verdict(test)
+    try:
+        with time_limit(seconds, f"{function} ({name})"), np.errstate(all="ignore"):
+            test()
+    except OtherConvention as told:
+        return Result(name, CONVENTION, [str(told)])
+    except NotChecked as skipped:
+        return Result(name, NOT_CHECKED, [str(skipped)])
+    except (Exception, TimeLimitExceeded, BaseExceptionGroup) as error:
+        return Result(name, FAILED, _messages(error, function, files), _notes(error))
+    return Result(name, PASSED)
+
+
+# --- The properties of a row ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A property to run for a row: its name, the body and its strategies."""
+
+    name: str
+    body: Callable[..., None]
+    strategies: dict[str, st.SearchStrategy[Any]] | None
+    convention_told: bool = False
+
+
+def _drawn(
+    case: Case,
+    domain: str,
+    dtype: type,
+    fixed: Callable[[dict[str, Any]], dict[str, Any]] | None,
+) -> st.SearchStrategy[Any]:
+    inputs = case.draw(domain)
+    if fixed is not None:
+        inputs = inputs.map(fixed)
+    return inputs.map(lambda x: p.as_dtype(x, dtype))
+
+
+def _contract_plans(impl: Any, row: Row, case: Case) -> Iterator[Plan]:
+    role = ROLES[row.role or ""]
+    fixed = row.fixed
+    kind = role.kind
+    names = p.needs(case, "forward") if kind == "forward" else p.needs(case, "backward")
+    # A backward is checked against autograd on its own; it needs the forward only for finite
+    # differences (of the learner's own forward) and for a cache the forward makes.
+    own = (role.name,) if kind == "forward" else _backward_needs(case, role.name)
+
+    def each(check: Callable[[Any, Case, dict[str, Any]], None]) -> Callable[[Any], None]:
+        def body(x: Any) -> None:
+            with implemented(impl, *own):
+                check(impl, case, x)
+
+        return body
+
+    for dtype, label in ((np.float64, "float64"), (np.float32, "float32")):
+        if kind == "forward":
+            yield Plan(f"forward vs the oracle ({label})", each(p.check_forward),
+                       {"x": _drawn(case, "any", dtype, fixed)})  # fmt: skip
+        else:
+            yield Plan(f"backward vs autograd ({label})", each(p.check_backward),
+                       {"x": _drawn(case, "any", dtype, fixed)}, True)  # fmt: skip
+    float32 = p.check_float32_forward if kind == "forward" else p.check_float32_backward
+    yield Plan("float32 in, float32 out", each(float32),
+               {"x": _drawn(case, "any", np.float32, fixed)})  # fmt: skip
+    if kind == "backward":
+        if all(callable(getattr(impl, n, None)) for n in names if n) and not row.fixed:
+            yield Plan("finite differences of your forward", each(p.check_finite_differences),
+                       {"x": _drawn(case, "smooth", np.float64, fixed)}, True)  # fmt: skip
+        if case.upstream and not (row.binding and row.binding.local):
+            yield Plan(f"linear in {case.upstream}", each(p.check_linear_in_upstream),
+                       {"x": _drawn(case, "any", np.float64, fixed)})  # fmt: skip
+    for name, x in p.EXTREMES:
+        if name != case.name:
+            continue
+        for dtype, label in ((np.float64, "float64"), (np.float32, "float32")):
+            fixed_x = p.as_dtype(fixed(x) if fixed else x, dtype)
+            check = p.check_forward if kind == "forward" else p.check_backward
+
+            def once(check: Any = check, fixed_x: Any = fixed_x) -> None:
+                with implemented(impl, *own):
+                    check(impl, case, fixed_x)
+
+            yield Plan(f"extreme inputs ({label})", once, None, kind == "backward")
+
+
+def _backward_needs(case: Case, backward: str) -> tuple[str, ...]:
+    """The functions a backward's check calls: itself, and the forward whose cache it reads."""
+    if case.name.startswith("layer[") or case.name == "batchnorm":
+        return (case.forward_name, backward)
+    return (backward,)
+
+
+def _course_plans(impl: Any, row: Row) -> Iterator[Plan]:
+    for table, functions in COURSE_FUNCTIONS_OF.items():
+        if row.name not in functions or functions[-1] != row.name:
+            continue
+        for check, strategies in COURSE_CHECKS[table]:
+            yield Plan(table, _course_body(impl, check), strategies)
+
+
+def _course_body(impl: Any, check: Callable[..., None]) -> Callable[..., None]:
+    def body(**drawn: Any) -> None:
+        check(impl, **drawn)
+
+    return body
+
+
+def cases_of(row: Row) -> list[Case]:
+    role = ROLES.get(row.role or "")
+    if role is None:
+        return []
+    if role.case == "layer":
+        return [c for c in CASES if c.name.startswith("layer[")]
+    return [CASE[role.case]]
+
+
+def plans(impl: Any, row: Row) -> list[tuple[Case | None, Plan]]:
+    if row.course:
+        return [(None, plan) for plan in _course_plans(impl, row)]
+    return [(case, plan) for case in cases_of(row) for plan in _contract_plans(impl, row, case)]
+
+
+# --- A row's verdict ------------------------------------------------------------------------------
+
+
+def verdict_of(row: Row, results: list[Result]) -> Verdict:
+    failed = [r for r in results if r.status == FAILED]
+    if failed:
+        explanations: list[str] = []
+        for r in sorted(failed, key=_preference):
+            explanations += [m for m in r.messages if m not in explanations]
+        headline = _headline(explanations[0])
+        if all(r.check.startswith("extreme") for r in failed):
+            # Right wherever the inputs are ordinary: a stability problem, not a wrong formula.
+            return Verdict(
+                row, "UNSTABLE", f"UNSTABLE: right on ordinary inputs, wrong at extreme ones "
+                f"({_extremes_of(failed[0].case)}): {headline}", explanations, results,
+            )  # fmt: skip
+        return Verdict(row, "WRONG", "WRONG: " + headline, explanations, results)
+    told = [r for r in results if r.status == CONVENTION]
+    if told:
+        return Verdict(row, "convention", told[0].messages[0], [], results)
+    if results and all(r.status == NOT_CHECKED for r in results):
+        return Verdict(row, "not checked", results[0].messages[0], [], results)
+    return Verdict(row, "verified", "verified" + _partly(results), [], results)
+
+
+def _partly(results: list[Result]) -> str:
+    """What a verified row was not checked on: the layer activations it does not implement, the
+    finite differences it has no forward for."""
+    cases = sorted({r.case for r in results})
+    if len(cases) > 1:  # a layer, checked once per activation
+        done = [c for c in cases if any(r.case == c and r.status == PASSED for r in results)]
+        left = [c for c in cases if c not in done]
+        if left:
+
+            def short(c: str) -> str:
+                return c[c.index("[") + 1 : -1] if "[" in c else c
+
+            return (
+                f" with {', '.join(map(short, done))} (not implemented: "
+                f"{', '.join(map(short, left))})"
+            )
+        return ""
+    skipped = sorted({m for r in results if r.status == NOT_CHECKED for m in r.messages})
+    return f" ({'; '.join(skipped)})" if skipped else ""
+
+
+def _extremes_of(case: str) -> str:
+    if "cross_entropy" in case:
+        return (
+            "predictions of exactly 0 or 1"
+            if case != "softmax_cross_entropy"
+            else "logits of +-1e4"
+        )
+    return {"softmax": "logits of +-1e4", "sigmoid": "Z = +-1e3", "tanh": "Z = +-1e3"}.get(
+        case, "extreme values"
+    )
+
+
+def _preference(r: Result) -> tuple[int, int]:
+    """Explanations with a diagnosis first, then the comparison with autograd, in float64."""
+    diagnosed = any("diagnosis:" in m for m in r.messages)
+    order = ("vs", "extreme", "finite", "float32 in", "linear")
+    rank = next((i for i, o in enumerate(order) if o in r.check), len(order))
+    return (0 if diagnosed else 1, rank + (0 if "float64" in r.check else 1))
+
+
+def _headline(explanation: str) -> str:
+    lines = [ln.strip() for ln in explanation.splitlines() if ln.strip()]
+    diagnosis = next((ln for ln in lines if ln.startswith("diagnosis:")), None)
+    return (diagnosis or lines[0]).removeprefix("diagnosis: ")
+
+
+@dataclass
+class Run:
+    reading: Reading
+    verdicts: list[Verdict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def check(
+    reading: Reading,
+    examples: int = 100,
+    seconds: float = CHECK_SECONDS,
+    only: set[str] | None = None,
+    reproduce: Callable[[Row], str] = lambda row: "",
+    progress: Callable[[Row, int, int], None] | None = None,
+) -> Run:
+    """Run every checked row's properties; ``only``: the learner's function names to check."""
+    run = Run(reading)
+    start = time.perf_counter()
+    impl = reading.namespace
+    files = _learner_files(reading)
+    config = learner_settings(examples)
+    rows = [r for r in reading.rows if r.checked and (only is None or r.name in only)]
+    for i, row in enumerate(rows):
+        if progress:
+            progress(row, i, len(rows))
+        began = time.perf_counter()
+        results = []
+        with p.context(learner=True, reproduce=reproduce(row)):
+            for case, plan in plans(impl, row):
+                result = run_check(
+                    plan.name, plan.body, plan.strategies, config, row.name, files, seconds,
+                    plan.convention_told,
+                )  # fmt: skip
+                result.case = case.name if case else ""
+                results.append(result)
+        verdict = verdict_of(row, results)
+        verdict.seconds = time.perf_counter() - began
+        run.verdicts.append(verdict)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def _learner_files(reading: Reading) -> tuple[str, ...]:
+    path = reading.loaded.path
+    return (str(path), str(path.resolve()), str(path.resolve().parent))
