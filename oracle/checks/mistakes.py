@@ -70,11 +70,83 @@ def _batchnorm(x: Inputs) -> Known:
     }
 
 
+#: The story's loss: the binary cross-entropy of each class, added up, used for a softmax output.
+BINARY_FOR_CATEGORICAL = (
+    "this is the binary cross-entropy of each class, added up over the classes: "
+    "-sum(Y log(A) + (1 - Y) log(1 - A)). For a softmax output (one class out of C) the loss is "
+    "the categorical cross-entropy, -sum(Y log(A)) over the classes: its gradient through "
+    "softmax is exactly (A - Y) / m. The binary one treats each class as a yes/no question of "
+    "its own, and a gradient check against it needs a fudge factor (C / (C - 1) near uniform "
+    "predictions)."
+)
+
+
+def _binary_summed(x: Inputs) -> Any:
+    AL, Y = np.asarray(x["AL"], dtype=np.float64), x["Y"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -(Y * np.log(AL) + (1 - Y) * np.log1p(-AL)).sum(axis=0, keepdims=True)
+
+
+def _cross_entropy(x: Inputs) -> Known:
+    return {"loss": {BINARY_FOR_CATEGORICAL: _binary_summed(x)}} if x["AL"].shape[0] > 1 else {}
+
+
+def _cross_entropy_cost(x: Inputs) -> Known:
+    if x["AL"].shape[0] < 2:
+        return {}
+    return {"J": {BINARY_FOR_CATEGORICAL: np.asarray(np.mean(_binary_summed(x)))}}
+
+
+#: The story's fudge factor, and where it comes from.
+FUDGE_FACTOR = (
+    "your dZL is C / (C - 1) times the right one, C = {C} classes: the fudge factor n/(n-1) "
+    "that makes a gradient check pass when the loss is the binary cross-entropy summed over the "
+    "classes (through softmax its gradient is (A - Y) * C / (C - 1) at uniform predictions, "
+    "where a gradient check at initialisation looks). The loss is the mistake: for a softmax "
+    "output use the categorical cross-entropy -sum(Y log(A)), whose gradient is dZL = (A - Y) / m, "
+    "and drop the factor."
+)
+
+
+def _softmax_cross_entropy(x: Inputs) -> Known:
+    C, m = x["AL"].shape
+    if C < 2:
+        return {}
+    return {"dZL": {FUDGE_FACTOR.format(C=C): (x["AL"] - x["Y"]) / m * C / (C - 1)}}
+
+
+def _output_formula(
+    name: str, formula: str, wrong: Callable[[Any], Any]
+) -> Callable[[Inputs], Known]:
+    """The derivative written from the forward's output (``s * (1 - s)``, ``1 - t**2``) but
+    computed from the input ``Z``."""
+
+    def known(x: Inputs) -> Known:
+        return {
+            "dZ": {
+                f"you applied the output's formula to the input: {formula} is the derivative "
+                f"written in terms of the output {name}(Z), but it was computed from Z itself. "
+                f"Compute s = {name}(Z) first (or pass the forward's output A, and name the "
+                "argument A).": x["dA"] * wrong(x["Z"])
+            }
+        }
+
+    return known
+
+
 KNOWN: dict[str, Callable[[Inputs], Known]] = {
+    "sigmoid": _output_formula("sigmoid", "s * (1 - s)", lambda Z: Z * (1 - Z)),
+    "tanh": _output_formula("tanh", "1 - t**2", lambda Z: 1 - Z**2),
     "softmax": _softmax,
     "dropout": _dropout,
     "l2_penalty": _l2,
     "batchnorm": _batchnorm,
+    "softmax_cross_entropy": _softmax_cross_entropy,
+}
+#: The same for forwards.
+KNOWN_FORWARD: dict[str, Callable[[Inputs], Known]] = {
+    "cross_entropy": _cross_entropy,
+    "cross_entropy_cost": _cross_entropy_cost,
 }
 
 #: For each case, the inputs whose columns are the examples (axis 1). Absent: no batch to split.

@@ -141,6 +141,44 @@ def roles_for(name: str) -> list[str]:
     return []
 
 
+#: Argument names that could be the input ``Z`` or the output ``A`` of an activation.
+EITHER = frozenset("x input inputs inp v u y val value values arr array t".split())  # noqa: SIM905
+
+
+def local_inputs(argument: str, local: str = "Z") -> tuple[str, ...]:
+    """What a local derivative's one argument may be: ``Z`` (``relu_prime(z)``), the forward's
+    output ``A`` (``sigmoid_derivative(s)``), or, for a name that does not say (``x``), either,
+    ``Z`` first."""
+    name = normal(argument)
+    if name in EITHER:
+        return (local, "A")
+    if name in ARGUMENTS["A"] - ARGUMENTS[local]:
+        return ("A",)
+    return (local,)
+
+
+def is_generic_loss(name: str) -> bool:
+    """A loss whose name does not say which one (``loss``, ``compute_cost``)."""
+    return _in(read_name(name).base, GENERIC_LOSS)
+
+
+#: The words of a whole network's pass: ``forward_prop``, ``backpropagate_all``, ``feedforward``.
+NETWORK_WORDS = frozenset(
+    "forward backward back prop propagation propagate backprop backpropagation backpropagate "  # noqa: SIM905
+    "forwardprop forwardpropagation forwardpropagate pass all full model network net feed "
+    "feedforward step whole deep".split()
+)
+
+
+def is_network_pass(name: str) -> bool:
+    """``forward_prop``, ``backpropagate_all``, ``feedforward``: a whole network's pass."""
+    parts = words(name)
+    return bool(parts) and set(parts) <= NETWORK_WORDS and bool(
+        set(parts) & {"forward", "backward", "back", "backprop", "backpropagation", "feedforward",
+                      "backpropagate", "forwardprop", "forwardpropagation", "forwardpropagate"}
+    )  # fmt: skip
+
+
 # --- Arguments -----------------------------------------------------------------------------------
 
 #: For each input a check supplies, the names learners give it (lower case, no underscores, no

@@ -27,7 +27,7 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
@@ -43,7 +43,7 @@ from oracle.checks.conventions import (
     factors,
     other_convention_hint,
 )
-from oracle.checks.mistakes import KINKS, KNOWN, batch_size, one_example
+from oracle.checks.mistakes import KINKS, KNOWN, KNOWN_FORWARD, batch_size, one_example
 from oracle.checks.outcomes import OtherConvention
 from oracle.checks.registry import CASES, Case, Inputs
 from oracle.checks.strategies import read_only
@@ -60,11 +60,15 @@ class Context:
 
     ``learner``: the implementation is a learner's file, so a function right under the other
     convention is told so (``OtherConvention``) rather than failed. ``reproduce``: the command
-    that runs the failing check again ("" for pytest's own node id).
+    that runs the failing check again ("" for pytest's own node id). ``probe``: a typical input
+    for a case, on which an explanation is confirmed before it is told (``confirmed``).
     """
 
     learner: bool = False
     reproduce: str = ""
+    #: For a case and a failing input: a typical input to confirm the explanation on.
+    probe: Callable[[Case, Inputs], Inputs | None] | None = None
+    confirming: bool = False
 
 
 _CONTEXT: contextvars.ContextVar[Context] = contextvars.ContextVar("deepscratch_context")
@@ -143,7 +147,7 @@ def _known_mistakes(
     """For each output, what the usual mistakes would have returned (``oracle.checks.mistakes``)."""
     known: dict[str, dict[str, Any]] = {}
     if kind != "backward":
-        return known
+        return KNOWN_FORWARD[case.name](x) if case.name in KNOWN_FORWARD else known
     if case.upstream is not None and case.oracle_backward is not None:
         ones = read_only(np.ones_like(x[case.upstream]))
         for name, local in case.oracle_backward({**x, case.upstream: ones}).items():
@@ -295,7 +299,60 @@ def assert_all_close(
         told_other_convention(diagnosis.split("diagnosis: ", 1)[1])
         return
     wrong = [message for message, o in zip(said, other, strict=True) if not o]
-    raise AssertionError(wrong[0] if wrong else said[0])
+    message = wrong[0] if wrong else said[0]
+    raise AssertionError(confirmed(impl, case, kind, x, message))
+
+
+def _diagnosis(message: str) -> str:
+    line = next((ln for ln in message.splitlines() if "diagnosis:" in ln), "")
+    return line.split("diagnosis: ", 1)[1] if line else ""
+
+
+def _dtype_of(x: Inputs) -> Any:
+    return next(
+        (v.dtype for v in x.values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"),
+        np.dtype(np.float64),
+    )
+
+
+def confirmed(impl: ModuleType, case: Case, kind: str, x: Inputs, message: str) -> str:
+    """``message``, the explanation of a failure on ``x``, once its story is tested on a typical
+    input as well (the context's ``probe``: several examples and classes, off kinks and
+    saturation). hypothesis shrinks a failure to the simplest input (m = 1, Z = 0, AL = 1), where
+    a wrong formula can look like another mistake: ``dA * Z * (1 - Z)`` is all zeros at Z = 0.
+    When the typical input tells another story, that one is told, and what the simplest input
+    showed is said beside it; when the function is right on the typical input, the failure
+    belongs to special values, and the explanation says so."""
+    probe = current().probe
+    if probe is None or current().confirming:
+        return message
+    typical = probe(case, x)
+    if typical is None:
+        return message
+    check = check_forward if kind == "forward" else check_backward
+    token = _CONTEXT.set(replace(current(), confirming=True))
+    try:
+        check(impl, case, typical)
+    except AssertionError as again:
+        there = str(again)
+    except Exception:  # raising on the typical input: the first story is all there is
+        return message
+    else:
+        return message + (
+            "\n  (on a typical input, several examples and off the special values, it is right: "
+            "the mistake shows only at inputs like this one)"
+        )
+    finally:
+        _CONTEXT.reset(token)
+    first, second = _diagnosis(message), _diagnosis(there)
+    if first == second or not second:
+        return message
+    if not first:
+        return there
+    lines = there.splitlines()
+    at = next(i for i, ln in enumerate(lines) if "diagnosis:" in ln) + 1
+    lines.insert(at, f"  on the simplest failing input, it looked like: {first}")
+    return "\n".join(lines)
 
 
 def check_forward(impl: ModuleType, case: Case, x: Inputs) -> None:

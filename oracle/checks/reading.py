@@ -60,7 +60,17 @@ _NOT_FORMULAS = {
         "plot_costs", "plot_cost", "plot_decision_boundary", "show_image", "plot_loss",
         "plot_accuracy", "plot_images", "test_prediction", "show_prediction", "log",
     ),
+    "initialisation (random: nothing to compare)": (
+        "init", "initialize", "initialise", "init_params", "initialize_parameters",
+        "initialize_parameters_deep", "init_parameters", "init_weights", "initialize_weights",
+        "initialise_parameters", "initialize_network",
+    ),
+    "predictions or accuracy (no derivative to check)": (
+        "predict", "get_predictions", "accuracy", "get_accuracy", "compute_accuracy", "evaluate",
+        "score", "make_predictions", "test", "classify",
+    ),
     "loads or prepares data (nothing to compare)": (
+        "one_hot", "to_one_hot", "one_hot_encode", "encode", "onehot",
         "load", "load_data", "load_dataset", "read", "read_data", "get_data", "load_mnist",
         "download", "preprocess", "normalize", "normalise", "shuffle", "split", "save",
         "save_model",
@@ -209,14 +219,15 @@ def _bindings(role: Role, params: list[tuple[str, bool]]) -> list[Binding]:
     """The ways ``params`` can stand for ``role``'s inputs, the likeliest first."""
     out = []
     full = names.bind(params, role.inputs, tuple(role.extras))
-    if full is not None:
+    # A backward takes the upstream gradient: without it, it is at most a local derivative.
+    upstream = role.inputs[0] if role.kind == "backward" else None
+    if full is not None and (upstream is None or upstream in full.values()):
         out.append(Binding(tuple((p, full[p]) for p, _ in params if p in full)))
     required = [p for p, default in params if not default]
     if role.local and len(required) == 1:
         # A local derivative g'(Z) (relu_prime(Z)), or of the forward's output (sigmoid'(A)).
         p = required[0]
-        first = "A" if names.normal(p) in names.ARGUMENTS["A"] - {"x", "z"} else role.local
-        for given in dict.fromkeys([first, role.local, "A"]):
+        for given in names.local_inputs(p, role.local):
             out.append(Binding(((p, given),), local=True))
     return _ordered(out, params)
 
@@ -368,6 +379,11 @@ def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool
 
 
 def _not_formula(name: str) -> str | None:
+    if names.is_network_pass(name):
+        return (
+            "a whole network's forward or backward pass (the functions it is made of are "
+            "checked one by one)"
+        )
     key = "_".join(names.words(name))
     for why, words in _NOT_FORMULAS.items():
         if key in words or any(key.startswith(w + "_") for w in words if len(w) > 3):
@@ -452,6 +468,14 @@ def _read_one(
         row.reason = _why_unread(row.name, f)
         return
     role, binding = chosen.role, chosen.binding
+    softmax_output = ""
+    if role.name.startswith("binary_cross_entropy") and "softmax" in context:
+        if mapped is None and names.is_generic_loss(row.name):
+            # The story's mistake: the binary cross-entropy of each class, for a softmax output.
+            role = ROLES[role.name.removeprefix("binary_")]
+            softmax_output = (
+                "your file's output is softmax, so it is checked as the categorical cross-entropy"
+            )
     if role.name in contract:
         other = reading.row_for(role.name)
         row.reason = (
@@ -461,7 +485,9 @@ def _read_one(
         return
     contract[role.name] = adapt(role, f, binding)
     row.role, row.binding, row.by_behaviour = role.name, binding, by_behaviour
-    row.how = binding.describe(role)
+    row.how = "; ".join(filter(None, [binding.describe(role), softmax_output]))
+    if softmax_output:
+        row.by_behaviour = False
     if binding.local:
         row.fixed = ones_upstream(role)
     if "alpha" in role.inputs and "alpha" not in dict(binding.arguments).values():

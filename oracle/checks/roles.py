@@ -127,20 +127,25 @@ class Binding:
     def describe(self, role: Role) -> str:
         """The binding in the reading's words, "" when it is the contract's own."""
         said = []
-        renamed = [f"{theirs} = {ours}" for theirs, ours in self.arguments if theirs != ours]
+        renamed = [
+            f"{theirs} = {ours}"
+            for theirs, ours in self.arguments
+            if theirs.replace("_", "").lower() != ours.replace("_", "").lower()
+        ]
         if renamed and len(renamed) < len(self.arguments):
             said.append("with " + ", ".join(renamed))
         elif renamed:
             said.append(f"its arguments read as ({', '.join(o for _, o in self.arguments)})")
-        supplied = [o for _, o in self.arguments if o in role.extras]
+        supplied = [o for _, o in self.arguments if o in role.extras and not self.local]
         if supplied:
             said.append(
                 ", ".join(f"{s} supplied" + (" (the forward's output)" if s == "A" else "")
                           for s in supplied)
             )  # fmt: skip
         if self.local:
-            said.append(f"returns the local derivative g'({dict(self.arguments).get('A', 'Z')}), "
-                        "checked with dA = 1")  # fmt: skip
+            given = self.arguments[0][1]
+            of = f"of A = {role.case}(Z)" if given == "A" else "of Z"
+            said.append(f"returns the local derivative g' alone, {of}; checked with dA = 1")
         if self.order and self.order != role.outputs:
             said.append(f"returns ({', '.join(self.order)})")
         if self.first:

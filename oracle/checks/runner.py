@@ -26,6 +26,7 @@ from oracle.checks import properties as p
 from oracle.checks.course import COURSE_CHECKS, COURSE_FUNCTIONS_OF
 from oracle.checks.limits import TimeLimitExceeded, time_limit
 from oracle.checks.outcomes import NotChecked, OtherConvention, implemented
+from oracle.checks.probes import probe
 from oracle.checks.reading import CASE, Reading, Row
 from oracle.checks.registry import CASES, Case
 from oracle.checks.roles import ROLES
@@ -363,7 +364,7 @@ def check(
             progress(row, i, len(rows))
         began = time.perf_counter()
         results = []
-        with p.context(learner=True, reproduce=reproduce(row)):
+        with p.context(learner=True, reproduce=reproduce(row), probe=_prober(row)):
             for case, plan in plans(impl, row):
                 result = run_check(
                     plan.name, plan.body, plan.strategies, config, row.name, files, seconds,
@@ -376,6 +377,24 @@ def check(
         run.verdicts.append(verdict)
     run.seconds = time.perf_counter() - start
     return run
+
+
+def _prober(row: Row) -> Callable[[Case, dict[str, Any]], dict[str, Any] | None]:
+    """A typical input of a case (``oracle.checks.probes``), as the row's checks see their
+    inputs (the row's fixed values, the failing input's dtype)."""
+
+    def typical(case: Case, x: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            inputs = probe(case.name)
+        except KeyError:
+            return None
+        if row.fixed is not None:
+            inputs = row.fixed(inputs)
+        dtype = next((v.dtype for v in x.values() if getattr(v, "dtype", None) is not None
+                      and v.dtype.kind == "f"), np.float64)  # fmt: skip
+        return p.as_dtype(inputs, dtype)
+
+    return typical
 
 
 def _learner_files(reading: Reading) -> tuple[str, ...]:
