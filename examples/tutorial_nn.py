@@ -82,4 +82,6 @@ from sklearn.datasets import load_digits  # noqa: E402
 
 digits = load_digits()
 network = train(digits.data.T / 16.0, digits.target)
-print("train accuracy", np.mean(network.feedforward(digits.data.T / 16.0).argmax(0) == digits.target))
+print(
+    "train accuracy", np.mean(network.feedforward(digits.data.T / 16.0).argmax(0) == digits.target)
+)

@@ -139,7 +139,7 @@ def supervise(argv: list[str]) -> int:
         said = status.read_text(encoding="utf-8").splitlines() if status.exists() else []
     if said and said[-1].startswith("done"):
         return int(said[-1].split()[1])
-    doing = next((ln for ln in reversed(said) if ln.startswith("checking ")), None)
+    doing = next((ln for ln in reversed(said) if ln.startswith(("checking ", "reading "))), None)
     where = f" while {doing}" if doing else " while loading the file"
     print(
         f"\ndeepscratch check: CRASHED{where}: the check's process ended before its summary "

@@ -115,6 +115,10 @@ def roles_for(name: str) -> list[str]:
     reading = read_name(name)
     base, back = reading.base, reading.backward
     suffix = "_backward" if back else ""
+    # "linear_activation" is a layer: its "activation" is not the word that means "forward".
+    kept = "_".join(w for w in words(name) if w not in BACKWARD_WORDS and w != "forward")
+    if _in(kept, LAYER_WORDS):
+        return ["layer_backward" if back else "layer_forward"]
     activation = _lookup(base, ACTIVATIONS)
     if activation:
         return [activation + suffix]

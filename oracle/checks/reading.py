@@ -17,8 +17,10 @@ call ``impl.relu_backward`` and get the learner's function, called as bound.
 
 from __future__ import annotations
 
+import builtins
 import dis
 import inspect
+import time
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -34,7 +36,7 @@ from oracle.checks.conventions import (
     LearnerFile,
     course_layer_functions,
 )
-from oracle.checks.limits import Guard
+from oracle.checks.limits import Guard, TimeLimitExceeded, time_limit
 from oracle.checks.loading import Loaded
 from oracle.checks.mapping import Candidate, Mapped, read_mapping
 from oracle.checks.probes import probe
@@ -92,6 +94,7 @@ class Row:
     reason: str = ""  #: why it is not checked (when ``role`` is None)
     course: bool = False  #: one of the course's network-level functions
     binding: Binding | None = None
+    function: Callable[..., Any] | None = None  #: the contract's function, made from the row's
     fixed: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     by_behaviour: bool = False  #: the role was chosen by what it computes
 
@@ -110,6 +113,17 @@ class Reading:
 
     def row_for(self, role: str) -> Row | None:
         return next((r for r in self.rows if r.role == role), None)
+
+    def namespace_for(self, row: Row) -> LearnerFile:
+        """The file seen through the contract, with ``row``'s function in its role (a file may
+        have two functions for one role: each is checked in it)."""
+        assert self.namespace is not None and self.guard is not None
+        if row.function is None or row.role is None:
+            return self.namespace
+        ns = dict(vars(self.namespace))
+        ns[row.role] = row.function
+        ns["__deepscratch_names__"] = {**ns["__deepscratch_names__"], row.role: row.name}
+        return LearnerFile(**ns)
 
     def missing(self) -> list[str]:
         """The contract's functions the file does not provide."""
@@ -172,7 +186,7 @@ def _parameters(f: Any) -> list[tuple[str, bool]] | None:
 
 def global_reads(f: Any) -> set[str]:
     """The global names ``f``'s code reads (``LOAD_GLOBAL``), nested functions included."""
-    code = getattr(f, "__code__", None)
+    code = getattr(inspect.unwrap(f), "__code__", None)
     found: set[str] = set()
     stack = [code] if code is not None else []
     while stack:
@@ -194,7 +208,9 @@ def _data_globals(f: Any, loaded: Loaded) -> list[str]:
             out.append(name)
             continue
         if name not in module:
-            continue  # a builtin, or a name that is never set (the call would fail)
+            if not hasattr(builtins, name):
+                out.append(name)  # never set: the call would raise NameError
+            continue
         if _is_data(module[name]):
             out.append(name)
     return out
@@ -338,12 +354,18 @@ def _try(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
     return ok, binding
 
 
+#: Seconds one reading of a function may take on the probe (a function that hangs is then
+#: checked as its likeliest reading, and its checks say that it hangs).
+PROBE_SECONDS = 5.0
+
+
 def _safely(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
     """``_try``, where anything the learner's function returns that the reading cannot use
-    means only "not this reading"."""
+    means only "not this reading"; and bounded in time."""
     try:
-        return _try(candidate, f)
-    except Exception:
+        with time_limit(PROBE_SECONDS, "reading"):
+            return _try(candidate, f)
+    except (Exception, TimeLimitExceeded):
         return False, candidate.binding
 
 
@@ -362,7 +384,12 @@ def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool
     found = candidates(name, f, context)
     if not found:
         return None, False
-    tried = [(c, *_safely(c, f)) for c in found]
+    tried = []
+    for c in found:
+        began = time.perf_counter()
+        tried.append((c, *_safely(c, f)))
+        if time.perf_counter() - began > PROBE_SECONDS / 2:
+            break  # it hangs, or nearly: the likeliest reading it is
     right = [(c, b) for c, ok, b in tried if ok]
     if right:
         c, b = right[0]
@@ -401,8 +428,14 @@ def _context(loaded: Loaded) -> set[str]:
     return found
 
 
-def read(loaded: Loaded, mapping_text: str | None = None, convention: str = MEAN) -> Reading:
-    """Read ``loaded``: a row for each of its functions, and the namespace the checks call."""
+def read(
+    loaded: Loaded,
+    mapping_text: str | None = None,
+    convention: str = MEAN,
+    progress: Callable[[str], None] | None = None,
+) -> Reading:
+    """Read ``loaded``: a row for each of its functions, and the namespace the checks call.
+    ``progress`` is told the name of each function before it is read (and first called)."""
     reading = Reading(loaded)
     reading.mapping = read_mapping(loaded, mapping_text)
     guard = reading.guard = Guard()
@@ -417,14 +450,21 @@ def read(loaded: Loaded, mapping_text: str | None = None, convention: str = MEAN
                 "a class: its methods need an object (write them as functions to check them)"
             )
             continue
-        _read_one(reading, row, value, context, contract, course, guard)
-    ns: dict[str, Any] = {k: guard.wrap(v) for k, v in contract.items()}
+        if progress:
+            progress(name)
+        # Guarded from the first call on: the reading's own probes call it too.
+        _read_one(reading, row, guard.wrap(value), context, contract, course, guard)
+    ns: dict[str, Any] = dict(contract)
     for row in reading.rows:
         if row.course:
             ns[row.name] = guard.wrap(loaded.module.__dict__[row.name])
     ns["__name__"] = str(loaded.path)
     ns[ATTRIBUTE] = convention
-    ns["__deepscratch_names__"] = {r.role: r.name for r in reading.rows if r.role and not r.course}
+    first: dict[str, str] = {}
+    for r in reading.rows:
+        if r.role and not r.course:
+            first.setdefault(r.role, r.name)
+    ns["__deepscratch_names__"] = first
     reading.namespace = LearnerFile(**ns)
     return reading
 
@@ -457,7 +497,7 @@ def _read_one(
             return
         if row.name in course:  # linear_activation_forward / backward, as the course writes them
             for role_name, function in course[row.name].items():
-                contract.setdefault(role_name, function)
+                contract.setdefault(role_name, guard.wrap(function))
             row.role = "layer_forward" if "forward" in row.name else "layer_backward"
             row.how = "the course's signature"
             return
@@ -469,21 +509,16 @@ def _read_one(
         return
     role, binding = chosen.role, chosen.binding
     softmax_output = ""
-    if role.name.startswith("binary_cross_entropy") and "softmax" in context:
-        if mapped is None and names.is_generic_loss(row.name):
-            # The story's mistake: the binary cross-entropy of each class, for a softmax output.
-            role = ROLES[role.name.removeprefix("binary_")]
-            softmax_output = (
-                "your file's output is softmax, so it is checked as the categorical cross-entropy"
-            )
-    if role.name in contract:
-        other = reading.row_for(role.name)
-        row.reason = (
-            f"not checked: {other.name if other else 'another function'} is already checked as "
-            f"{role.name} (map this one to check it instead)"
+    generic = mapped is None and names.is_generic_loss(row.name)
+    if role.name.startswith("binary_cross_entropy") and "softmax" in context and generic:
+        # The story's mistake: the binary cross-entropy of each class, for a softmax output.
+        role = ROLES[role.name.removeprefix("binary_")]
+        softmax_output = (
+            "your file's output is softmax, so it is checked as the categorical cross-entropy"
         )
-        return
-    contract[role.name] = adapt(role, f, binding)
+    row.function = adapt(role, f, binding)
+    # The first of several functions with one role is the one the others' checks call.
+    contract.setdefault(role.name, row.function)
     row.role, row.binding, row.by_behaviour = role.name, binding, by_behaviour
     row.how = "; ".join(filter(None, [binding.describe(role), softmax_output]))
     if softmax_output:
@@ -491,7 +526,7 @@ def _read_one(
     if binding.local:
         row.fixed = ones_upstream(role)
     if "alpha" in role.inputs and "alpha" not in dict(binding.arguments).values():
-        alpha = _fixed_alpha(contract[role.name], role)
+        alpha = _fixed_alpha(row.function, role)
         row.fixed = _with(row.fixed, {"alpha": alpha})
         row.how = "; ".join(filter(None, [row.how, f"its slope alpha = {alpha:g} (fixed in it)"]))
 

@@ -49,6 +49,7 @@ class Result:
     messages: list[str] = field(default_factory=list)  #: the explanations (several: distinct bugs)
     detail: str = ""  #: hypothesis's notes: the falsifying example
     case: str = ""  #: the registry case it ran (``layer[relu]``: one of several a row has)
+    timed_out: bool = False
 
 
 @dataclass
@@ -94,30 +95,45 @@ def _notes(error: BaseException) -> str:
     return "\n".join(getattr(error, "__notes__", []))
 
 
-def _raised(error: BaseException, function: str, files: tuple[str, ...]) -> str:
+def _raised(error: BaseException, function: str, files: tuple[str, ...], given: str) -> str:
     """The explanation of an exception the learner's code raised on valid input."""
     where = _learner_frame(error, files)
     said = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     lines = [f"{function}: raised {said}"]
     if where:
         lines.append(f"  at {where}")
-    example = _notes(error)
-    if example:
-        lines.append("  on the input: " + _short(example))
+    if given:
+        lines.append(f"  on the input: {given}")
     return "\n".join(lines)
 
 
-def _short(text: str, limit: int = 400) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 3] + "..."
+def describe(drawn: dict[str, Any]) -> str:
+    """The inputs a check was given, as a learner reads them: small arrays by value, large ones
+    by shape (a registry case's inputs sit in one ``x``)."""
+    inputs = drawn["x"] if set(drawn) == {"x"} and isinstance(drawn["x"], dict) else drawn
+    parts = []
+    for name, value in inputs.items():
+        if isinstance(value, np.ndarray):
+            if value.size <= 8:
+                shown = np.array2string(value, precision=4, separator=", ").replace("\n", "")
+                parts.append(f"{name} = {' '.join(shown.split())}")
+            else:
+                parts.append(f"{name} {value.shape}")
+        elif isinstance(value, (int, float, str)):
+            parts.append(f"{name} = {value!r}")
+        else:
+            parts.append(f"{name} ({type(value).__name__})")
+    return ", ".join(parts)
 
 
-def _messages(error: BaseException, function: str, files: tuple[str, ...]) -> list[str]:
+def _messages(
+    error: BaseException, function: str, files: tuple[str, ...], given: str = ""
+) -> list[str]:
     """One message per distinct failure (hypothesis groups them when it finds several)."""
     if isinstance(error, BaseExceptionGroup):
         out: list[str] = []
         for inner in error.exceptions:
-            out += [m for m in _messages(inner, function, files) if m not in out]
+            out += [m for m in _messages(inner, function, files, given) if m not in out]
         return out
     if isinstance(error, AssertionError):
         return [str(error)]
@@ -126,8 +142,9 @@ def _messages(error: BaseException, function: str, files: tuple[str, ...]) -> li
         return [
             f"{function}: {error} (an endless loop, or a very slow call?)"
             + (f"\n  it was at {where}" if where else "")
+            + (f"\n  on the input: {given}" if given else "")
         ]
-    return [_raised(error, function, files)]
+    return [_raised(error, function, files, given)]
 
 
 def run_check(
@@ -141,7 +158,13 @@ def run_check(
     convention_told: bool = False,
 ) -> Result:
     """Run ``body`` over the drawn ``strategies`` (or once, with none) and say how it went."""
-    test = config(given(**strategies)(body)) if strategies is not None else body
+    seen: list[dict[str, Any]] = []
+
+    def recorded(**drawn: Any) -> None:
+        seen[:] = [drawn]  # after shrinking, hypothesis replays the smallest failing example last
+        body(**drawn)
+
+    test = config(given(**strategies)(recorded)) if strategies is not None else body
     if convention_told:
         test = p.one_verdict(test)
     try:
@@ -152,7 +175,10 @@ def run_check(
     except NotChecked as skipped:
         return Result(name, NOT_CHECKED, [str(skipped)])
     except (Exception, TimeLimitExceeded, BaseExceptionGroup) as error:
-        return Result(name, FAILED, _messages(error, function, files), _notes(error))
+        given_input = describe(seen[-1]) if seen else ""
+        result = Result(name, FAILED, _messages(error, function, files, given_input), _notes(error))
+        result.timed_out = isinstance(error, TimeLimitExceeded)
+        return result
     return Result(name, PASSED)
 
 
@@ -355,7 +381,6 @@ def check(
     """Run every checked row's properties; ``only``: the learner's function names to check."""
     run = Run(reading)
     start = time.perf_counter()
-    impl = reading.namespace
     files = _learner_files(reading)
     config = learner_settings(examples)
     rows = [r for r in reading.rows if r.checked and (only is None or r.name in only)]
@@ -363,6 +388,7 @@ def check(
         if progress:
             progress(row, i, len(rows))
         began = time.perf_counter()
+        impl = reading.namespace_for(row)
         results = []
         with p.context(learner=True, reproduce=reproduce(row), probe=_prober(row)):
             for case, plan in plans(impl, row):
@@ -372,6 +398,8 @@ def check(
                 )  # fmt: skip
                 result.case = case.name if case else ""
                 results.append(result)
+                if result.timed_out:  # the other checks would wait as long: one is enough
+                    break
         verdict = verdict_of(row, results)
         verdict.seconds = time.perf_counter() - began
         run.verdicts.append(verdict)

@@ -10,6 +10,7 @@ import argparse
 import shlex
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from oracle.checks import report
@@ -47,7 +48,7 @@ def _reproduce(args: argparse.Namespace, row: Row) -> str:
     return shlex.join(["deepscratch", "check", args.path, *extra, "--only", row.name, "-v"])
 
 
-def _work(args: argparse.Namespace, note: object) -> int:
+def _work(args: argparse.Namespace, note: Callable[[str], None]) -> int:
     path = Path(args.path)
     write = print
     write(
@@ -68,7 +69,12 @@ def _work(args: argparse.Namespace, note: object) -> int:
                 module = import_module_spec(args.path)
                 loaded = Loaded(Path(module.__file__ or args.path), module)
                 loaded.defined_at = {k: "" for k in vars(module)}
-            reading = read(loaded, mapping_text, args.convention)
+            reading = read(
+                loaded,
+                mapping_text,
+                args.convention,
+                lambda name: note(f"reading {name}"),
+            )
         except (LoadError, MappingError) as error:
             print(f"deepscratch check: {error}", file=sys.stderr)
             return 2
@@ -85,7 +91,7 @@ def _work(args: argparse.Namespace, note: object) -> int:
                 return 2
 
         def progress(row: Row, i: int, n: int) -> None:
-            note(f"checking {row.name}")  # type: ignore[operator]
+            note(f"checking {row.name}")
             if sys.stderr.isatty():
                 print(f"\r  checking {row.name} ({i + 1}/{n})...\x1b[K", end="", file=sys.stderr)
 
