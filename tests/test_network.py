@@ -146,6 +146,10 @@ def assume_well_conditioned(net: Net, AL: Array, caches: list[impl.Cache]) -> No
       ``AL`` within ``1e-6`` of 0 or 1, ``1 - AL`` has lost most of its digits (a 1-ulp difference
       in ``AL`` is a large relative difference), and below ``1e-12`` torch's floor takes over. The
       loss's own tests cover that regime; here it would only measure the conditioning.
+    * A softmax output whose true class has a probability below ``e**-100`` costs 100 in the
+      cross-entropy (the log is clamped there, ``LOG_FLOOR``), while the oracle network's cost,
+      computed from the logits, keeps growing: the clamp's own tests cover it (found with keep_prob
+      0.2 scaling identity layers five-fold, true-class probabilities of e**-300).
     """
     if net.hidden_activation in KINKED:
         for cache in caches[:-1]:
@@ -154,6 +158,8 @@ def assume_well_conditioned(net: Net, AL: Array, caches: list[impl.Cache]) -> No
             assume(bool(np.all((Z == 0) | (np.abs(Z) > tiny))))
     if net.output == "sigmoid":
         assume(float(np.min(AL * (1 - AL))) > 1e-6)
+    if net.output == "softmax":
+        assume(float(np.min(np.sum(AL * net.Y, axis=0))) > np.exp(-90.0))
 
 
 def rounding_budget(net: Net, AL: Array, caches: list[impl.Cache]) -> int:

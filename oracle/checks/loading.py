@@ -283,7 +283,8 @@ def load(
     module = ModuleType(name)
     module.__file__ = str(path.resolve())
     loaded = Loaded(path, module)
-    before = set(sys.modules)
+    folder = path.resolve().parent
+    _forget_helpers(folder)
     try:
         with time_limit(seconds, f"loading {path}"):
             sys.modules[name] = module
@@ -303,13 +304,39 @@ def load(
         if isinstance(error, KeyboardInterrupt):
             raise
         raise _fail(path, error) from None
-    folder = str(path.resolve().parent)
-    loaded.helpers = sorted(
-        m
-        for m in set(sys.modules) - before
-        if str(getattr(sys.modules[m], "__file__", "") or "").startswith(folder) and m != name
-    )
+    loaded.helpers = _helpers(module, folder)
     return loaded
+
+
+def _in_folder(module: object, folder: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return bool(file) and Path(str(file)).resolve().parent == folder
+
+
+def _forget_helpers(folder: Path) -> None:
+    """Drop the imported modules named like a ``.py`` file of ``folder``, unless they come from
+    the Python installation: the learner's helpers are imported afresh from this folder, not
+    from another learner file's folder of an earlier load."""
+    installed = (sys.prefix, sys.base_prefix, sys.exec_prefix)
+    for file in folder.glob("*.py"):
+        module = sys.modules.get(file.stem)
+        where = str(getattr(module, "__file__", "") or "")
+        if module is not None and not where.startswith(installed):
+            del sys.modules[file.stem]
+
+
+def _helpers(module: ModuleType, folder: Path) -> list[str]:
+    """The modules of the file's folder its namespace uses (imported, or imported from)."""
+    found = set()
+    for value in vars(module).values():
+        if isinstance(value, ModuleType):
+            if _in_folder(value, folder):
+                found.add(value.__name__)
+            continue
+        origin = sys.modules.get(getattr(value, "__module__", None) or "")
+        if origin is not None and origin is not module and _in_folder(origin, folder):
+            found.add(origin.__name__)
+    return sorted(found)
 
 
 def _load_chunk(loaded: Loaded, chunk: Chunk, definitions_only: bool) -> None:
