@@ -23,6 +23,7 @@ runs them on a learner's file. Where a check cannot run (a function missing), it
 from __future__ import annotations
 
 import contextvars
+import re
 import functools
 import os
 from collections.abc import Callable, Iterator
@@ -308,6 +309,11 @@ def _diagnosis(message: str) -> str:
     return line.split("diagnosis: ", 1)[1] if line else ""
 
 
+def _kind(diagnosis: str) -> str:
+    """A diagnosis without its numbers: "shape (1,)" and "shape (3,)" tell the same story."""
+    return re.sub(r"[-+]?\d[\d.e+-]*", "#", diagnosis)
+
+
 def _dtype_of(x: Inputs) -> Any:
     return next(
         (v.dtype for v in x.values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"),
@@ -345,8 +351,8 @@ def confirmed(impl: ModuleType, case: Case, kind: str, x: Inputs, message: str) 
     finally:
         _CONTEXT.reset(token)
     first, second = _diagnosis(message), _diagnosis(there)
-    if first == second or not second:
-        return message
+    if _kind(first) == _kind(second) or not second:
+        return there  # the same story, told on the typical input (its numbers are more telling)
     if not first:
         return there
     lines = there.splitlines()
