@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from scratch import validate
+from scratch import memory, validate
 from scratch._types import Array, Generator
 from scratch.batchnorm import BatchNormCache, batchnorm_backward, batchnorm_forward
 from scratch.linear import (
@@ -105,7 +105,13 @@ def init_parameters(
                 f"init_parameters: layer_dims[{layer}] ({what}) is {n!r}: every size >= 1 "
                 f"(a whole number of units); got {list(layer_dims)}"
             )
-    validate.float_dtype("init_parameters", dtype)
+    itemsize = validate.float_dtype("init_parameters", dtype).itemsize
+    dims = [int(n) for n in layer_dims]
+    memory.check(
+        "init_parameters",
+        f"the parameters of layers {dims} ({np.dtype(dtype).name})",
+        memory.parameter_count(dims) * itemsize,
+    )
     rng = np.random.default_rng(seed)
     std = INITIALISATIONS[method]
     L = len(layer_dims) - 1

@@ -351,3 +351,41 @@ def test_real_mnist_loads_with_its_checksums() -> None:
     assert dataset.train_images.shape == (60000, 28, 28)
     assert dataset.test_images.shape == (10000, 28, 28)
     assert np.bincount(dataset.test_labels).tolist()[:3] == [980, 1135, 1032]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (np.array([4, -1, 6], dtype=np.int8), "a label of -1: expected labels 0 .. 9"),
+        (np.array([4, 12, 6], dtype=np.uint8), "a label of 12: expected labels 0 .. 9"),
+        (
+            np.array([4, 3.7, 6], dtype=np.float32),
+            "labels must be integers 0 .. 9, got float32 values such as 3.7",
+        ),
+    ],
+)
+def test_bad_labels_are_refused_with_their_file_and_never_cached(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, labels: Any, message: str
+) -> None:
+    without_checksums(monkeypatch)
+    write_files(tmp_path, compressed=False)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels)
+    with pytest.raises(DataError) as error:
+        load_dataset("mnist", tmp_path)
+    assert str(error.value) == f"mnist: {tmp_path / 't10k-labels-idx1-ubyte'}: {message}"
+    assert cached(tmp_path) == []
+
+
+@pytest.mark.parametrize("part", ["train", "t10k"])
+def test_a_data_set_of_no_images_is_refused_and_never_cached(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    without_checksums(monkeypatch)
+    write_files(tmp_path, compressed=False)
+    write_idx(tmp_path / f"{part}-images-idx3-ubyte", np.zeros((0, 4, 4), dtype=np.uint8))
+    write_idx(tmp_path / f"{part}-labels-idx1-ubyte", np.zeros(0, dtype=np.uint8))
+    with pytest.raises(DataError) as error:
+        load_dataset("mnist", tmp_path)
+    images = tmp_path / f"{part}-images-idx3-ubyte"
+    assert str(error.value) == f"mnist: {images} holds no images (0 x 4 x 4): expected at least one"
+    assert cached(tmp_path) == []

@@ -664,3 +664,28 @@ _X = np.zeros((2, 4))
 def test_bad_input_raises_value_error(call: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(("missing", "message"), [("W2", "'W3' but no 'W2'"), ("W3", "'b3' but no 'W3'")])
+def test_a_layer_missing_from_the_parameters_is_refused(missing: str, message: str) -> None:
+    """Without ``W2`` the layers would end at ``W1`` (and without ``W3`` at ``W2``): a shorter
+    network, run silently. A layer's array beyond the last ``W`` says one is missing."""
+    parameters = impl.init_parameters([4, 5, 6, 3])
+    del parameters[missing]
+    X = np.ones((4, 2))
+    with pytest.raises(ValueError, match=f"forward_all: parameters have {message}"):
+        impl.forward_all(X, parameters)
+    with pytest.raises(ValueError, match=f"predict: parameters have {message}"):
+        impl.predict(X, parameters)
+
+
+def test_init_parameters_refuses_layers_larger_than_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPSCRATCH_MEMORY_LIMIT", str(16 * 2**30))
+    weights = 64 * 100_000 + 100_000 * 100_000 + 100_000 * 10
+    biases = 100_000 + 100_000 + 10
+    with pytest.raises(ValueError) as error:
+        impl.init_parameters([64, 100_000, 100_000, 10], dtype=np.float32)
+    assert str(error.value).startswith(
+        f"init_parameters: the parameters of layers [64, 100000, 100000, 10] (float32) would "
+        f"need {(weights + biases) * 4:,} bytes"
+    )
