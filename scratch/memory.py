@@ -85,4 +85,5 @@ def training_bytes(layer_dims: Sequence[int], m: int, itemsize: int) -> int:
     """What training a network of ``layer_dims`` on ``m`` examples holds at once, about: the
     parameters four times (themselves, their gradients, up to two optimizer averages) and every
     layer's ``Z`` and ``A`` for the ``m`` examples (the evaluation after each epoch)."""
-    return (4 * parameter_count(layer_dims) + 2 * m * sum(int(n) for n in layer_dims[1:])) * itemsize
+    units = sum(int(n) for n in layer_dims[1:])
+    return (4 * parameter_count(layer_dims) + 2 * m * units) * itemsize

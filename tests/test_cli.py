@@ -164,7 +164,7 @@ def test_predict_reads_test_indices_npy_and_png(
         (["predict", "{model}", "{tmp}/objects.npy"], "objects.npy: not a readable .npy array"),
         (["predict", "{model}", "{tmp}/fake.png"], "fake.png: not a readable PNG image"),
         (["evaluate", "{tmp}/no-classes.npz"], "its meta has no valid 'classes'"),
-        (["evaluate", "{tmp}/truncated.npz"], "not a deepscratch model, or damaged"),
+        (["evaluate", "{tmp}/truncated.npz"], "truncated.npz: damaged: not a whole zip archive"),
         (["evaluate", "{tmp}/nan.npz"], "W1 has 1 NaN value"),
     ],
 )

@@ -666,7 +666,9 @@ def test_bad_input_raises_value_error(call: Any, message: str) -> None:
         call()
 
 
-@pytest.mark.parametrize(("missing", "message"), [("W2", "'W3' but no 'W2'"), ("W3", "'b3' but no 'W3'")])
+@pytest.mark.parametrize(
+    ("missing", "message"), [("W2", "'W3' but no 'W2'"), ("W3", "'b3' but no 'W3'")]
+)
 def test_a_layer_missing_from_the_parameters_is_refused(missing: str, message: str) -> None:
     """Without ``W2`` the layers would end at ``W1`` (and without ``W3`` at ``W2``): a shorter
     network, run silently. A layer's array beyond the last ``W`` says one is missing."""
