@@ -205,7 +205,7 @@ def _array(path: Path, archive: zipfile.ZipFile, member: _Member) -> Array:
                 chunk = stream.read(min(_CHUNK, len(buffer) - start))
                 if not chunk:
                     raise EOFError(f"the data ends after {start:,} of {len(buffer):,} bytes")
-                buffer[start : start + len(chunk)] = chunk
+                buffer[start : start + len(chunk)] = np.frombuffer(chunk, np.uint8)
             stream.read(1)  # the end of the member: ZipExtFile checks the CRC there
     except _READ_ERRORS as error:
         raise _unreadable(path, member.key, error, "its data cannot be read") from None
