@@ -214,7 +214,9 @@ def forward_all(
             f"expected one of {sorted(ACTIVATIONS)}"
         )
     keep_prob = validate.keep_prob("forward_all", keep_prob)
-    L = n_layers(dict(validate.mapping("forward_all", parameters)))
+    if "W1" not in validate.mapping("forward_all", parameters):
+        raise ValueError("forward_all: parameters have no 'W1'")
+    L = n_layers(parameters)
     if batch_norm and L > 1 and "gamma1" not in parameters:
         raise ValueError("forward_all: batch_norm=True but the parameters have no 'gamma1'")
     if not batch_norm and L > 1 and "b1" not in parameters:
