@@ -493,7 +493,7 @@ class _Signals:
     def __init__(self) -> None:
         self.received: list[int] = []
         self.deferring = False
-        self._passed_on = False
+        self._waiting = False  # a signal deferred, that the training has not had
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         self.received.append(signum)
@@ -502,12 +502,14 @@ class _Signals:
             current(signal.SIGINT, frame)  # the training's: stop after the step, as Ctrl-C does
         elif not self.deferring:
             raise Interrupted(signum)
+        else:
+            self._waiting = True
 
     def pass_on(self) -> None:
         """A signal that came while the training started (before its handler was there) is given
         to it now, once: called from within the training."""
-        if self.received and not self._passed_on:
-            self._passed_on = True
+        if self._waiting:
+            self._waiting = False
             signal.raise_signal(signal.SIGINT)
 
     @property
