@@ -33,14 +33,13 @@ import contextlib
 import http.client
 import os
 import urllib.request
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from scratch import npz
 from scratch._types import Array
 from scratch.idx import IdxError, decode_idx, md5
 
@@ -379,29 +378,20 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-#: What reading a damaged ``.npz`` can raise.
-_NPZ_ERRORS = (
-    OSError,
-    ValueError,
-    KeyError,
-    EOFError,
-    RuntimeError,
-    NotImplementedError,
-    zipfile.BadZipFile,
-    zlib.error,
-)
-
-
 def _read_cache(path: Path, name: str, source: IdxSource, key: str) -> Dataset | None:
     """The data set cached at ``path`` for the files of ``key``, or ``None`` when there is no
-    cache, or it cannot be read, or its arrays are not what the files decode to in kind (uint8
-    images ``(m, h, w)``, labels ``(m,)`` below ``C``, made from the files of ``key``)."""
+    cache, or it is not whole (``scratch.npz``: its CRCs, its headers), or its arrays are not what
+    the files decode to in kind (uint8 images ``(m, h, w)``, labels ``(m,)`` in ``0 .. C-1``,
+    ``m >= 1``, made from the files of ``key``)."""
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {part: npz[part] for part in (*CACHE_KEYS, "source")}
-    except _NPZ_ERRORS:
+        with npz.open_archive(path, "cache") as archive:
+            members = npz.members(path, archive)
+            if sorted(members) != sorted((*CACHE_KEYS, "source")):
+                return None
+            arrays = npz.read_arrays(path, archive, members)
+    except (OSError, ValueError):  # damaged (a CRC, a header), or gone since is_file
         return None
     images = (arrays["train_images"], arrays["test_images"])
     labels = (arrays["train_labels"], arrays["test_labels"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import struct
-import tracemalloc
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -21,6 +20,7 @@ from scratch.checkpoint import load_checkpoint, load_model, save_checkpoint, sav
 from scratch.model import TrainingState, model
 from scratch.network import init_parameters
 from scratch.preprocessing import Normalizer
+from tests.ondisk import member_bytes, traced
 
 META = {
     "dataset": "digits",
@@ -270,25 +270,6 @@ def raw_header(text: bytes) -> bytes:
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text
 
 
-def member_start(path: Path, name: str) -> int:
-    """Where the bytes of the (stored) member ``name`` begin in the zip at ``path``."""
-    with zipfile.ZipFile(path) as archive:
-        start = archive.getinfo(name).header_offset
-    name_length, extra_length = struct.unpack("<HH", path.read_bytes()[start + 26 : start + 30])
-    return start + 30 + name_length + extra_length
-
-
-def peak_bytes(call: Any) -> int:
-    """The most memory ``call()`` held at once (NumPy reports its arrays to tracemalloc too)."""
-    tracemalloc.start()
-    try:
-        call()
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak
-
-
 @pytest.mark.parametrize(
     ("member", "at", "flip", "message"),
     [
@@ -307,7 +288,7 @@ def test_a_flipped_bit_in_a_member_is_damage(
 ) -> None:
     path = saved_model(tmp_path)
     data = bytearray(path.read_bytes())
-    data[member_start(path, member) + at] ^= flip
+    data[member_bytes(bytes(data), member).start + at] ^= flip
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError) as error:
         load_model(path)
@@ -348,7 +329,7 @@ def test_an_80_gb_array_in_a_small_file_is_refused_before_it_is_read(tmp_path: P
             "(80,000,000,000 bytes) but it holds 160 bytes"
         )
 
-    assert peak_bytes(load) < 2**20
+    assert traced(load)[1] < 2**20
 
 
 def test_an_80_gb_array_in_a_small_checkpoint_is_refused_before_it_is_read(
@@ -367,7 +348,7 @@ def test_an_80_gb_array_in_a_small_checkpoint_is_refused_before_it_is_read(
             "(80,000,000,000 bytes) but it holds 160 bytes"
         )
 
-    assert peak_bytes(load) < 2**20
+    assert traced(load)[1] < 2**20
 
 
 @pytest.mark.parametrize("member", ["param.W1.npy", "meta.npy"])
@@ -386,7 +367,7 @@ def test_a_member_that_inflates_beyond_its_array_is_refused_before_inflating(
         with pytest.raises(ValueError, match=f"{path}: damaged: {member[:-4]}"):
             load_model(path)
 
-    assert peak_bytes(load) < 2**20 + 2 * path.stat().st_size
+    assert traced(load)[1] < 2**20 + 2 * path.stat().st_size
 
 
 def test_a_meta_larger_than_any_run_needs_is_refused_before_it_is_read(tmp_path: Path) -> None:
@@ -404,7 +385,7 @@ def test_a_meta_larger_than_any_run_needs_is_refused_before_it_is_read(tmp_path:
             "64.0 MiB a meta may hold"
         )
 
-    assert peak_bytes(load) < 2**20 + 2 * path.stat().st_size
+    assert traced(load)[1] < 2**20 + 2 * path.stat().st_size
 
 
 #: A .npy member that numpy cannot read -> what the error must say.

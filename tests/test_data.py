@@ -19,6 +19,7 @@ import pytest
 from scratch import data
 from scratch.data import DataError, IdxFile, IdxSource, load_dataset
 from scratch.idx import idx_bytes, md5, write_idx
+from tests.ondisk import member_bytes
 
 RNG = np.random.default_rng(0)
 ARRAYS = {
@@ -159,6 +160,25 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(
         np.savez(cache, **arrays)
     assert_is_the_small_data_set(load_dataset("mnist", tmp_path))
     assert cache.read_bytes() == good  # written again, whole
+
+
+def test_a_cache_whose_header_length_changed_is_not_used(tmp_path: Path) -> None:
+    """A bit of the length of the images' ``.npy`` header flipped, 4 bytes less: numpy reads every
+    pixel 4 bytes early and stops before the end of the member (of more than the 4 KB zipfile
+    reads ahead), so its CRC is never checked, and the shifted images were used."""
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (2000, 4, 4), dtype=np.uint8)
+    labels = rng.integers(0, 10, 2000)
+    source = data.SOURCES["mnist"]
+    dataset = data.Dataset("mnist", images, labels, images, labels, source.classes, 255.0)
+    path = tmp_path / "mnist-key.npz"
+    data._write_cache(path, dataset, "key")
+    assert data._read_cache(path, "mnist", source, "key") is not None
+    stored = bytearray(path.read_bytes())
+    start = member_bytes(bytes(stored), "test_images.npy").start
+    stored[start + 8] ^= 4  # the low byte of the .npy header's length
+    path.write_bytes(bytes(stored))
+    assert data._read_cache(path, "mnist", source, "key") is None
 
 
 def test_a_read_only_folder_is_read(fake_mnist: Path, tmp_path: Path) -> None:

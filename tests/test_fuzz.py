@@ -27,7 +27,6 @@ import struct
 import subprocess
 import sys
 import traceback
-import tracemalloc
 import types
 import warnings
 import zipfile
@@ -52,6 +51,7 @@ from scratch.checkpoint import load_checkpoint, load_model, save_model
 from scratch.idx import decode_idx, idx_bytes, parse_idx, write_idx
 from scratch.minibatch import random_mini_batches
 from scratch.model import model
+from tests.ondisk import member_bytes, traced
 
 Array = Any
 SCRATCH = Path(scratch.__file__).resolve().parent
@@ -524,14 +524,6 @@ def test_load_model(model_file: bytes, data: st.DataObject, tmp_path_factory: An
 # --- Issue 15: damaged files, sizes, lost runs, labels, silent results, how the tests start ------
 
 
-def member_bytes(data: bytes, info: zipfile.ZipInfo) -> range:
-    """Where the bytes of the (stored) member ``info`` are in the zip ``data``."""
-    start = info.header_offset
-    name_length, extra_length = struct.unpack("<HH", data[start + 26 : start + 30])
-    begin = start + 30 + name_length + extra_length
-    return range(begin, begin + info.compress_size)
-
-
 @given(data=st.data())
 def test_a_byte_changed_in_any_member_of_a_model_is_damage(
     model_file: bytes, data: st.DataObject, tmp_path_factory: Any
@@ -540,8 +532,8 @@ def test_a_byte_changed_in_any_member_of_a_model_is_damage(
     the array and stops, so a change in the data, or a header length that shifts every weight,
     loaded silently. Every member is read to its end and its CRC checked."""
     with zipfile.ZipFile(io.BytesIO(model_file)) as archive:
-        infos = archive.infolist()
-    where = member_bytes(model_file, data.draw(st.sampled_from(infos), label="member"))
+        names = archive.namelist()
+    where = member_bytes(model_file, data.draw(st.sampled_from(names), label="member"))
     changed = bytearray(model_file)
     changed[data.draw(st.sampled_from(where), label="at")] ^= data.draw(st.integers(1, 255))
     path = tmp_path_factory.mktemp("changed") / "model.npz"
@@ -684,12 +676,7 @@ def test_a_size_beyond_memory_is_refused_with_the_bytes_it_needs(
         stored = gzip.compress(header + bytes(10))
         needed, run = len(header) + a * b * c, lambda: decode_idx(stored)
     with mock.patch.dict(os.environ, {"DEEPSCRATCH_MEMORY_LIMIT": str(LIMIT)}):
-        tracemalloc.start()
-        try:
-            result = outcome(call if call != "gunzip" else "<bytes>", run)
-        finally:
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
+        result, peak = traced(lambda: outcome(call if call != "gunzip" else "<bytes>", run))
     if needed > LIMIT:
         assert result is REFUSED
         assert peak < 2**20  # refused before the allocation, not after

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
-import tracemalloc
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from scratch.idx import IdxError, idx_bytes, md5, read_idx, write_idx
+from tests.ondisk import traced
 
 IMAGES = np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5)
 
@@ -116,17 +115,6 @@ def gzipped(parts: list[bytes], zeros: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-def peak_bytes(call: Any) -> int:
-    """The most memory ``call()`` held at once (NumPy reports its arrays to tracemalloc too)."""
-    tracemalloc.start()
-    try:
-        call()
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak
-
-
 def test_gzip_data_longer_than_its_header_says_is_refused_without_inflating_it(
     tmp_path: Path,
 ) -> None:
@@ -140,7 +128,7 @@ def test_gzip_data_longer_than_its_header_says_is_refused_without_inflating_it(
         with pytest.raises(IdxError, match="inflates to more than the 76 bytes its header says"):
             read_idx(path)
 
-    assert peak_bytes(read) < 2**20 + 2 * path.stat().st_size
+    assert traced(read)[1] < 2**20 + 2 * path.stat().st_size
 
 
 def test_an_array_larger_than_memory_is_refused_before_inflating(
@@ -159,7 +147,7 @@ def test_an_array_larger_than_memory_is_refused_before_inflating(
             "more than the 16.0 MiB of $DEEPSCRATCH_MEMORY_LIMIT"
         )
 
-    assert peak_bytes(read) < 2**20 + 2 * path.stat().st_size
+    assert traced(read)[1] < 2**20 + 2 * path.stat().st_size
 
 
 def test_gzip_members_one_after_the_other_are_one_file(tmp_path: Path) -> None:
