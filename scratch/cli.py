@@ -4,14 +4,27 @@
 with ``scratch.model.model`` under a progress bar, reports the test accuracy and writes a run
 folder: ``model.npz`` (``scratch.checkpoint``), ``run.json`` (configuration, history, results),
 ``curves.png`` and ``misclassified.png`` (``scratch.plots``). ``evaluate`` and ``predict`` use a
-saved ``model.npz``. A bad option or a missing file ends with one line on stderr and exit status 2.
+saved ``model.npz``. A bad option, a missing or damaged file ends with one line on stderr and exit
+status 2.
 
-Training never loses work: at the end of an epoch, once ``CHECKPOINT_SECONDS`` have passed since
-the last save, the run's state goes to ``checkpoint.npz`` in the run folder (removed once the
-model is saved). Ctrl-C stops after the step in progress, saves the checkpoint and says how to
-go on (``train --resume PATH``; exit status 130). A run whose loss becomes NaN or infinite stops
-at that step, saves the last good state as the checkpoint and suggests a smaller learning rate
-(exit status 1).
+Training never loses a finished or interrupted run:
+
+* The run folder is made with one ``mkdir`` that fails if it exists (two runs started in the same
+  second get ``runs/<dataset>-<date>-<time>`` and ``...-2``); a fresh run refuses an ``--out``
+  that holds a run (a checkpoint or a model), and any folder it cannot create a file in, before
+  it trains.
+* At the end of an epoch, once ``CHECKPOINT_SECONDS`` have passed since the last save, the run's
+  state goes to ``checkpoint.npz`` in the run folder (removed once the model is saved); one that
+  cannot be written is a warning, and training goes on.
+* Ctrl-C and SIGTERM are handled the same way, however the process was started (``_Signals``):
+  before training they stop at once; during training, after the step in progress, saving the
+  checkpoint and saying how to go on (``train --resume PATH``; exit status 128 + the signal);
+  after it, they wait until the run folder is whole.
+* A run whose loss becomes NaN or infinite stops at that step, saves the last good state as the
+  checkpoint and suggests a smaller learning rate (exit status 1).
+* A state that cannot be saved in the run folder (a full disk) goes to a new folder in the
+  temporary folder, and the message says where; a model that cannot be written leaves the
+  trained state so, with the command that writes the model from it (exit status 1).
 """
 
 from __future__ import annotations
@@ -88,7 +101,7 @@ RESUMABLE = ("epochs", "learning_rate")
 CHECKPOINT = "checkpoint.npz"
 MODEL = "model.npz"
 #: At most one periodic checkpoint this often (a save takes about 10 ms, a digits epoch 30 ms):
-#: a crash loses at most this much training. Ctrl-C and a diverged run always save.
+#: a crash loses at most this much training. Ctrl-C, SIGTERM and a diverged run always save.
 CHECKPOINT_SECONDS = 10.0
 #: The exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
