@@ -373,7 +373,8 @@ def _resumed_config(args: argparse.Namespace, saved: dict[str, Any]) -> dict[str
 
 def _saved_value_problem(key: str, value: Any, action: argparse.Action) -> str | None:
     """What is wrong with ``value``, saved as option ``key`` (``None``: nothing): it must be of
-    the default's type and what the option's ``action`` makes of its text on the command line."""
+    the default's type, and its text one that the option's ``action`` takes on the command
+    line."""
     option = action.option_strings[0]
     kind = type((COMMON_DEFAULTS | DEFAULTS["digits"])[key])
     kinds = (int, float) if kind is float else (kind,)
@@ -386,16 +387,14 @@ def _saved_value_problem(key: str, value: Any, action: argparse.Action) -> str |
             if value in action.choices
             else f"{key} {value!r:.40}, not a value of {option}{choices}"
         )
+    # Of the right type, its text is what the option would have been given: it must convert.
     text = ",".join(map(str, value)) if isinstance(value, list) else repr(value)
     convert: Callable[[str], Any] = action.type  # type: ignore[assignment]
     try:
-        if convert(text) == value:
-            return None
+        convert(text)
     except argparse.ArgumentTypeError as error:
         return f"{key} {value!r:.40}, not a value of {option} ({error})"
-    except ValueError:
-        pass
-    return f"{key} {value!r:.40}, not a value of {option}"
+    return None
 
 
 # --- The run folder ---

@@ -543,6 +543,23 @@ INCONSISTENT_CHECKPOINTS: dict[str, tuple[Any, str]] = {
         lambda a: a | {"meta": np.asarray("{" + '"a": {' * 100_000 + "}" * 100_001)},
         "its meta is not JSON (nested too deeply)",
     ),
+    "a step count of floats": (
+        lambda a: a | {"optimizer.t": np.array(3.0)},
+        "the optimizer's step count t is () float64",
+    ),
+    "an average of integers": (
+        lambda a: a | {"optimizer.s_dW1": a["optimizer.s_dW1"].astype(int)},
+        "the optimizer's s_dW1 is not finite floats",
+    ),
+    "a weight of one dimension": (lambda a: a | {"param.W2": np.zeros(4)}, "W2 is (4,), expected"),
+    "no W1": (
+        lambda a: {k: v for k, v in a.items() if k[-2:-1] != "W" and "_dW" not in k},
+        "parameters have no 'W1'",
+    ),
+    "a meta that is no dict": (
+        lambda a: a | {"meta": _record(a, meta=[1])},
+        "its meta is not a dict",
+    ),
     "a negative epoch": (
         lambda a: a | {"meta": _record(a, epoch=-1)},
         "epoch, batch and step are [-1",

@@ -13,12 +13,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import matplotlib.image
 import numpy as np
+import PIL.Image
 import pytest
 
 from scratch import cli
@@ -326,15 +328,72 @@ def test_checkpoints_are_written_as_training_goes(
     assert not (tmp_path / "checkpoint.npz").exists()
 
 
+@pytest.mark.parametrize("how", ["KeyboardInterrupt", "SIGINT"])
 def test_ctrl_c_before_training_is_one_line_too(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], how: str
 ) -> None:
     def interrupted(*args: Any, **kwargs: Any) -> Any:
+        if how == "SIGINT":
+            signal.raise_signal(signal.SIGINT)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "load_dataset", interrupted)
     assert run(["train", "--quiet"]) == cli.EXIT_INTERRUPTED
     assert capsys.readouterr().err == "deepscratch train: interrupted\n"
+
+
+def test_ctrl_c_while_training_starts_stops_it_at_its_first_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C after the data is loaded, before the training takes Ctrl-C over (here while the
+    labels are one-hot encoded): it waits, then reaches the training at its first event (step 2,
+    events every 2 steps), which stops after that step as it would for a Ctrl-C of its own."""
+    real = cli.one_hot
+
+    def pressed(*args: Any) -> Any:
+        signal.raise_signal(signal.SIGINT)
+        return real(*args)
+
+    monkeypatch.setattr(cli, "one_hot", pressed)
+    assert run(["train", *SMALL, "--out", str(tmp_path)]) == cli.EXIT_INTERRUPTED
+    assert "interrupted after step 2 (epoch 1 of 3)" in capsys.readouterr().err
+    assert load_checkpoint(tmp_path / "checkpoint.npz")[0].step == 2
+
+
+def test_train_runs_in_a_thread_other_than_the_main_one(tmp_path: Path) -> None:
+    """Where no signal handler can be set: training runs as it is, Ctrl-C left to the caller."""
+    status: list[int] = []
+    argv = ["train", "--epochs", "1", "--hidden-layers", "8", "--quiet", "--out", str(tmp_path)]
+    thread = threading.Thread(target=lambda: status.append(run(argv)))
+    thread.start()
+    thread.join()
+    assert status == [0] and (tmp_path / "model.npz").is_file()
+
+
+def test_a_model_that_cannot_be_written_after_no_training_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    disk_full(monkeypatch, "save_model")
+    assert run(["train", "--epochs", "0", "--quiet", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"deepscratch train: error: cannot write {tmp_path / 'model.npz'} ([Errno 28] No space "
+        "left on device): nothing was trained, so nothing is lost\n"
+    )
+
+
+def test_a_diverged_run_whose_state_cannot_be_saved_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    disk_full(monkeypatch, "save_checkpoint")
+    argv = ["train", "--optimizer", "gd", "--learning-rate", "10", "--epochs", "1", "--quiet"]
+    assert run([*argv, "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("deepscratch train: error: training diverged at step ")
+    assert (
+        f"Try a smaller --learning-rate than 10: cannot write {tmp_path / 'checkpoint.npz'} ("
+        in err
+    )
+    assert err.endswith(": the state is lost\n")
 
 
 def test_resume_needs_a_checkpoint_of_a_train_run(
@@ -460,15 +519,19 @@ def test_predict_reads_a_png_drawn_in_its_alpha_channel(
         rgba[..., :3] = colour
         rgba[..., 3] = image
         matplotlib.image.imsave(tmp_path / f"alpha-{colour:g}.png", rgba)
-    inputs = [str(tmp_path / name) for name in ("grey.png", "alpha-0.png", "alpha-1.png")]
+    levels = np.round(image * 255).astype(np.uint8)
+    PIL.Image.fromarray(levels, mode="L").save(tmp_path / "L.png")  # one channel, no alpha
+    PIL.Image.fromarray(np.stack([levels] * 3, axis=2), mode="RGB").save(tmp_path / "RGB.png")
+    names = ("grey.png", "alpha-0.png", "alpha-1.png", "L.png", "RGB.png")
+    inputs = [str(tmp_path / name) for name in names]
     assert run(["predict", str(trained / "model.npz"), *inputs]) == 0
     # "FILE: 2 (p=0.356)": the same class, and its probability within the PNGs' rounding to 8
     # bits (the grey one goes through matplotlib's colour map, the others do not).
     lines = [line.split(": ", 1)[1] for line in capsys.readouterr().out.splitlines()]
     classes = [line.split(" (p=")[0] for line in lines]
     probabilities = [float(line.split("(p=")[1].rstrip(")")) for line in lines]
-    assert classes == [classes[0]] * 3
-    assert probabilities == pytest.approx([probabilities[0]] * 3, abs=0.005)
+    assert classes == [classes[0]] * 5
+    assert probabilities == pytest.approx([probabilities[0]] * 5, abs=0.005)
 
 
 # --- Run folders ---------------------------------------------------------------------------------

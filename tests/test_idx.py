@@ -91,10 +91,21 @@ def test_a_damaged_file_is_an_error_that_names_it_and_the_damage(
     assert str(path) in str(error.value)
 
 
-def test_broken_gzip_data_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [("cut", "cut short"), ("CRC", "incorrect data check"), ("a changed byte", "Error -3")],
+)
+def test_broken_gzip_data_is_an_error(tmp_path: Path, damage: str, message: str) -> None:
+    data = bytearray(gzip.compress(idx_bytes(IMAGES)))
+    if damage == "cut":
+        data = data[:-20]
+    elif damage == "CRC":
+        data[-8] ^= 1  # the trailer: the CRC of the data inflated
+    else:
+        data[10] = 0xFF  # the first byte of the deflate stream: a block type that does not exist
     path = tmp_path / "broken.gz"
-    path.write_bytes(gzip.compress(idx_bytes(IMAGES))[:-20])
-    with pytest.raises(IdxError, match="broken gzip"):
+    path.write_bytes(bytes(data))
+    with pytest.raises(IdxError, match=f"broken gzip data .*{message}"):
         read_idx(path)
 
 

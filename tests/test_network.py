@@ -656,6 +656,7 @@ _X = np.zeros((2, 4))
         (lambda: impl.forward_all(_X, _P, batch_norm=True), "no 'gamma1'"),
         (lambda: impl.forward_all(_X, _BN), "batch_norm=True"),
         (lambda: impl.forward_all(_X, {}), "no 'W1'"),
+        (lambda: impl.n_layers({"b1": np.zeros((2, 1))}), "no 'W1'"),
         (lambda: impl.backward_all(np.zeros((2, 4)), np.zeros((2, 3)), []), "differ"),
         (lambda: impl.compute_cost(np.zeros((2, 4)), np.zeros((3, 4)), _P), "differ"),
         (lambda: impl.accuracy(np.zeros(3, int), np.zeros(4, int)), "differ"),
