@@ -464,12 +464,16 @@ def _keep(save: Callable[[Path], None], checkpoint: Path) -> tuple[Path | None, 
         return checkpoint, failures
     except OSError as error:
         failures.append(f"{checkpoint} ({_os_reason(error)})")
+    folder: Path | None = None
     try:
         folder = Path(tempfile.mkdtemp(prefix=f"deepscratch-{checkpoint.parent.name}-"))
         save(folder / CHECKPOINT)
         return folder / CHECKPOINT, failures
     except OSError as error:
         failures.append(f"{error.filename or tempfile.gettempdir()} ({_os_reason(error)})")
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # empty: no folder of nothing left behind
     return None, failures
 
 

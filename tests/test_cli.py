@@ -385,6 +385,7 @@ def test_a_diverged_run_whose_state_cannot_be_saved_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     disk_full(monkeypatch, "save_checkpoint")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     argv = ["train", "--optimizer", "gd", "--learning-rate", "10", "--epochs", "1", "--quiet"]
     assert run([*argv, "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
@@ -779,9 +780,12 @@ def test_when_nothing_can_be_written_the_message_says_so(
 ) -> None:
     disk_full(monkeypatch, "save_model")
     disk_full(monkeypatch, "save_checkpoint")
-    assert run(["train", *SMALL, "--out", str(tmp_path)]) == 1
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "elsewhere"))
+    (tmp_path / "elsewhere").mkdir()
+    assert run(["train", *SMALL, "--out", str(tmp_path / "run")]) == 1
+    assert list((tmp_path / "elsewhere").iterdir()) == []  # no empty folder left behind
     err = capsys.readouterr().err
-    assert err.startswith(f"deepscratch train: error: cannot write {tmp_path / 'model.npz'} (")
+    assert err.startswith(f"deepscratch train: error: cannot write {tmp_path / 'run/model.npz'} (")
     assert err.endswith("): the trained state could not be saved anywhere\n")
 
 
