@@ -9,11 +9,13 @@ A checkpoint (``scratch.model.TrainingState``): ``param.*``, ``optimizer.*`` (th
 state: ``t``, ``v_dW1``, ...), and ``meta``: the position in the run, both random streams' states,
 the history, and the caller's own ``meta`` (the command line keeps its configuration there).
 
-Only arrays of numbers and strings: files load with ``allow_pickle=False``, so opening one never
-runs code. Writing is atomic (a temporary file beside the target, flushed to disk, then renamed
-over it), so a crash mid-write leaves the previous file or none, never half of one. Loading checks
-everything (the keys, every shape against the others, dtypes, finiteness, the metadata's types)
-and answers a truncated, corrupt or foreign file with a ``ValueError`` that names it.
+Only arrays of numbers and strings, written atomically and read only once verified whole
+(``scratch.npz``: each header checked before any data is read, every member's CRC checked, sizes
+bounded). Here, ``meta`` is read first, and each array's shape and dtype are checked against the
+architecture (a model's ``meta``; a checkpoint's chain of weights) before its data is read; then
+the values (finite, the metadata's types). A truncated, corrupt, crafted or inconsistent file is
+a ``ValueError`` that names it and says ``"damaged: ..."``; a file of another kind says
+``"not a deepscratch model"`` (or checkpoint).
 """
 
 from __future__ import annotations
@@ -22,17 +24,18 @@ import json
 import math
 import os
 import zipfile
-import zlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scratch import validate
+from scratch import memory, npz, validate
 from scratch._types import Array
 from scratch.linear import ACTIVATIONS
 from scratch.model import History, TrainingState
+from scratch.npz import Member, damaged
 from scratch.preprocessing import Normalizer
 
 FORMAT = "deepscratch-model-1"
@@ -47,17 +50,8 @@ MODEL_META: dict[str, type | tuple[type, ...]] = {
     "hidden_activation": str,
     "batch_norm": bool,
 }
-#: What reading a damaged zip (an ``.npz``) can raise, besides ``OSError`` and ``ValueError``.
-_READ_ERRORS = (
-    OSError,
-    ValueError,
-    KeyError,
-    EOFError,
-    RuntimeError,  # an encrypted zip
-    NotImplementedError,  # an unknown compression method
-    zipfile.BadZipFile,
-    zlib.error,
-)
+#: The most a ``meta`` may hold: a run's configuration and history are kilobytes.
+MAX_META_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -72,53 +66,63 @@ class SavedModel:
 # --- Files ---------------------------------------------------------------------------------------
 
 
-def write_npz_atomically(path: str | os.PathLike[str], arrays: dict[str, Any]) -> None:
-    """``np.savez`` into a temporary file beside ``path``, flushed to disk, then renamed over
-    ``path``: a reader (or a crash) sees the old file or the new one, never half of one."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _read(path: Path, what: str, format: str) -> tuple[dict[str, Array], dict[str, Any]]:
-    """All arrays of the ``.npz`` at ``path`` and its parsed ``meta``, whose ``"format"`` must
-    be ``format``. ``FileNotFoundError`` if there is no file; ``ValueError`` for anything else."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise
-    except _READ_ERRORS as error:
-        reason = str(error) or type(error).__name__
-        raise ValueError(f"{path}: not a deepscratch {what}, or damaged ({reason})") from None
-    if not isinstance(arrays, dict) or "meta" not in arrays:
+def _contents(
+    path: Path, archive: zipfile.ZipFile, what: str, format: str
+) -> tuple[dict[str, Member], dict[str, Any]]:
+    """The members of ``archive`` other than ``meta`` (headers read, no data yet), and ``meta``
+    parsed, whose ``"format"`` must be ``format``."""
+    members = npz.members(path, archive)
+    meta = members.pop("meta", None)
+    if meta is None:
         raise ValueError(f"{path}: not a deepscratch {what} (no 'meta' in it)")
-    text = arrays.pop("meta")
+    if meta.dtype.kind != "U" or meta.shape != ():
+        raise damaged(path, f"meta is {meta.describe()}, expected a string")
+    if meta.nbytes > MAX_META_BYTES:
+        raise damaged(
+            path,
+            f"meta would be {meta.nbytes:,} bytes ({memory.human(meta.nbytes)}), more than the "
+            f"{memory.human(MAX_META_BYTES)} a meta may hold",
+        )
     try:
-        meta = json.loads(str(text)) if text.dtype.kind == "U" and text.ndim == 0 else None
-    except ValueError:
-        meta = None
-    if not isinstance(meta, dict) or meta.get("format") != format:
-        found = meta.get("format") if isinstance(meta, dict) else None
+        parsed = json.loads(str(npz.read_array(path, archive, meta)[()]))
+    except RecursionError:
+        raise damaged(path, "its meta is not JSON (nested too deeply)") from None
+    except ValueError as error:
+        raise damaged(path, f"its meta is not JSON ({npz.reason(error)})") from None
+    if not isinstance(parsed, dict) or parsed.get("format") != format:
+        found = parsed.get("format") if isinstance(parsed, dict) else None
         raise ValueError(f"{path}: not a deepscratch {what} (format {found!r:.40}, not {format!r})")
-    return arrays, meta
+    return members, parsed
+
+
+def _expect(
+    path: Path, members: dict[str, Member], key: str, shapes: Sequence[tuple[int, ...]], why: str
+) -> None:
+    """``members[key]`` must be floats of one of ``shapes``; ``why`` says where they come from."""
+    member = members.get(key)
+    if member is None:
+        raise damaged(path, f"no {key!r} in it")
+    if member.dtype.kind != "f":
+        raise damaged(path, f"{key} holds {member.dtype}, expected floats")
+    if member.shape not in shapes:
+        expected = " or ".join(map(str, shapes))
+        raise damaged(path, f"{key} is {member.describe()}, but {why} makes it {expected}")
+
+
+def _layer_shapes(dims: Sequence[int], batch_norm: bool) -> dict[str, tuple[int, int]]:
+    """The parameters of a network of ``dims`` (``[n_0, ..., n_L]``) and their shapes."""
+    L = len(dims) - 1
+    shapes = {}
+    for layer in range(1, L + 1):
+        n = dims[layer]
+        shapes[f"W{layer}"] = (n, dims[layer - 1])
+        names = validate.BATCHNORM_KEYS if batch_norm and layer < L else ("b",)
+        shapes |= {f"{name}{layer}": (n, 1) for name in names}
+    return shapes
 
 
 def _prefixed(arrays: dict[str, Array], prefix: str) -> dict[str, Array]:
     return {k.removeprefix(prefix): value for k, value in arrays.items() if k.startswith(prefix)}
-
-
-def _float_arrays(path: Path, arrays: dict[str, Array]) -> None:
-    for key, value in arrays.items():
-        if value.dtype.kind != "f":
-            raise ValueError(f"{path}: {key} holds {value.dtype}, expected floats")
 
 
 # --- Models --------------------------------------------------------------------------------------
@@ -139,55 +143,65 @@ def save_model(
     arrays["normalizer.shift"] = np.asarray(normalizer.shift)
     arrays["normalizer.scale"] = np.asarray(normalizer.scale)
     arrays["meta"] = np.asarray(json.dumps({"format": FORMAT, **meta}))
-    write_npz_atomically(path, arrays)
+    npz.write_atomically(path, arrays)
 
 
 def load_model(path: str | os.PathLike[str]) -> SavedModel:
     """The model saved at ``path``. ``FileNotFoundError`` if there is none, ``ValueError`` if the
-    file is not a whole, consistent model that ``save_model`` wrote."""
+    file is not a whole, consistent model that ``save_model`` wrote (``"damaged: ..."``)."""
     path = Path(path)
-    arrays, meta = _read(path, "model", FORMAT)
-    _float_arrays(path, arrays)
-    unknown = [k for k in arrays if not k.startswith(("param.", "normalizer."))]
-    if unknown or not {"normalizer.shift", "normalizer.scale"} <= arrays.keys():
-        raise ValueError(
-            f"{path}: not a deepscratch model (keys {sorted(arrays)}: expected param.*, "
-            "normalizer.shift, normalizer.scale and meta)"
-        )
+    with npz.open_archive(path, "model") as archive:
+        members, meta = _contents(path, archive, "model", FORMAT)
+        dims = _model_dims(path, meta)
+        _check_model_members(path, members, dims, meta["batch_norm"])
+        arrays = npz.read_arrays(path, archive, members)
+    where = f"{path}: damaged"
+    parameters = validate.parameters(where, _prefixed(arrays, "param."), meta["batch_norm"], True)
+    try:
+        normalizer = Normalizer(arrays["normalizer.shift"], arrays["normalizer.scale"])
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    return SavedModel(parameters, normalizer, meta)
+
+
+def _model_dims(path: Path, meta: dict[str, Any]) -> list[int]:
+    """The layer sizes ``[n_0, ..., n_L]`` that a model's ``meta`` describes (checked)."""
     for key, kind in MODEL_META.items():
         if not isinstance(meta.get(key), kind):
-            raise ValueError(
-                f"{path}: not a consistent model: its meta has no valid {key!r} "
-                f"({meta.get(key)!r:.40})"
-            )
-    where = f"{path}: not a consistent model"
-    checked = validate.parameters(where, _prefixed(arrays, "param."), meta["batch_norm"], True)
-    L = max(int(key[1:]) for key in checked if key[0] == "W" and key[1:].isdigit())
-    n_0, n_L = checked["W1"].shape[1], checked[f"W{L}"].shape[0]
-    hidden = [checked[f"W{layer}"].shape[0] for layer in range(1, L)]
-    image_shape, classes = meta["image_shape"], meta["classes"]
+            raise damaged(path, f"its meta has no valid {key!r} ({meta.get(key)!r:.40})")
+    hidden, image_shape, classes = meta["hidden_layers"], meta["image_shape"], meta["classes"]
+    max_value, activation = meta["max_value"], meta["hidden_activation"]
     problems = [
-        (meta["hidden_layers"] != hidden, f"hidden_layers {meta['hidden_layers']} but W: {hidden}"),
-        (meta["hidden_activation"] not in ACTIVATIONS, f"{meta['hidden_activation']!r}"),
-        (len(classes) != n_L, f"{len(classes)} classes for {n_L} outputs"),
-        (not all(isinstance(c, str) for c in classes), f"classes {classes!r:.40}"),
-        (
-            not all(type(n) is int and n > 0 for n in image_shape) or math.prod(image_shape) != n_0,
-            f"image_shape {image_shape} for {n_0} inputs",
-        ),
-        (not 0 < meta["max_value"] < math.inf, f"max_value {meta['max_value']}"),
+        (not all(_is_size(n) for n in hidden), f"hidden_layers {hidden!r:.60}"),
+        (not image_shape or not all(map(_is_size, image_shape)), f"image_shape {image_shape}"),
+        (not classes or not all(isinstance(c, str) for c in classes), f"classes {classes!r:.40}"),
+        (activation not in ACTIVATIONS, f"hidden_activation {activation!r:.40}"),
+        (isinstance(max_value, bool) or not 0 < max_value < math.inf, f"max_value {max_value}"),
     ]
     for wrong, what in problems:
         if wrong:
-            raise ValueError(f"{where}: its meta says {what}")
-    shift, scale = arrays["normalizer.shift"], arrays["normalizer.scale"]
-    try:
-        normalizer = Normalizer(shift, scale)
-        if shift.shape not in ((1, 1), (n_0, 1)):
-            raise ValueError(f"normalizer.shift is {shift.shape}, expected (1, 1) or ({n_0}, 1)")
-    except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
-    return SavedModel(checked, normalizer, meta)
+            raise damaged(path, f"its meta says {what}")
+    return [math.prod(image_shape), *hidden, len(classes)]
+
+
+def _is_size(n: object) -> bool:
+    return type(n) is int and n > 0
+
+
+def _check_model_members(
+    path: Path, members: dict[str, Member], dims: list[int], batch_norm: bool
+) -> None:
+    """Exactly the arrays of the architecture ``dims``, each of its shape, and the normaliser."""
+    why = f"the architecture in its meta (layers {dims})"
+    expected = {f"param.{k}": shape for k, shape in _layer_shapes(dims, batch_norm).items()}
+    normalizer = ("normalizer.shift", "normalizer.scale")
+    unknown = sorted(members.keys() - expected.keys() - set(normalizer))
+    if unknown:
+        raise damaged(path, f"unexpected arrays {unknown}")
+    for key, shape in expected.items():
+        _expect(path, members, key, [shape], why)
+    for key in normalizer:
+        _expect(path, members, key, [(1, 1), (dims[0], 1)], why)
 
 
 # --- Training checkpoints ------------------------------------------------------------------------
@@ -212,50 +226,39 @@ def save_checkpoint(
     }
     # allow_nan=False: a NaN in the history would be written as a bare NaN, which is not JSON.
     arrays["meta"] = np.asarray(json.dumps(record, allow_nan=False))
-    write_npz_atomically(path, arrays)
+    npz.write_atomically(path, arrays)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainingState, dict[str, Any]]:
     """The ``TrainingState`` saved at ``path`` and the caller's ``meta``. ``FileNotFoundError`` if
-    there is none, ``ValueError`` if it is not a whole, consistent checkpoint."""
+    there is none, ``ValueError`` if it is not a whole, consistent checkpoint
+    (``"damaged: ..."``)."""
     path = Path(path)
-    arrays, record = _read(path, "checkpoint", CHECKPOINT_FORMAT)
-
-    def bad(what: str) -> ValueError:
-        return ValueError(f"{path}: not a consistent checkpoint: {what}")
-
-    unknown = [k for k in arrays if not k.startswith(("param.", "optimizer."))]
-    if unknown:
-        raise bad(f"unexpected arrays {unknown}")
-    parameters = _prefixed(arrays, "param.")
-    _float_arrays(path, parameters)
-    parameters = validate.parameters(f"{path}: not a consistent checkpoint", parameters)
+    with npz.open_archive(path, "checkpoint") as archive:
+        members, record = _contents(path, archive, "checkpoint", CHECKPOINT_FORMAT)
+        _check_checkpoint_members(path, members)
+        arrays = npz.read_arrays(path, archive, members)
+    parameters = validate.parameters(f"{path}: damaged", _prefixed(arrays, "param."))
     optimizer = _prefixed(arrays, "optimizer.")
     for key, value in optimizer.items():
-        name = key.split("_d", 1)[-1]
-        if key == "t":
-            if value.shape != () or value.dtype.kind not in "iu" or value < 0:
-                raise bad(f"the optimizer's step count t is {value!r}")
-        elif name not in parameters or value.shape != parameters[name].shape:
-            raise bad(f"the optimizer's {key} {value.shape} fits no parameter")
-        elif value.dtype.kind != "f" or not np.all(np.isfinite(value)):
-            raise bad(f"the optimizer's {key} is not finite floats")
-    if "t" not in optimizer:
-        raise bad("the optimizer state has no step count t")
+        if key == "t" and value < 0:
+            raise damaged(path, f"the optimizer's step count t is {value!r}")
+        if key != "t" and not np.all(np.isfinite(value)):
+            raise damaged(path, f"the optimizer's {key} is not finite floats")
     position = [record.get(key) for key in ("epoch", "batch", "step")]
     if not all(isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in position):
-        raise bad(f"epoch, batch and step are {position}")
+        raise damaged(path, f"epoch, batch and step are {position}")
     for name in ("shuffle_rng", "dropout_rng"):
         try:
             np.random.PCG64().state = record.get(name)  # type: ignore[assignment]
         except (TypeError, ValueError, KeyError) as error:
-            raise bad(f"{name} is not a random generator's state ({error})") from None
+            raise damaged(path, f"{name} is not a random generator's state ({error})") from None
     history = _history(record.get("history"), record["epoch"])
     if history is None:
-        raise bad("its history is not a History of finite numbers, one entry per epoch")
+        raise damaged(path, "its history is not a History of finite numbers, one entry per epoch")
     meta = record.get("meta")
     if not isinstance(meta, dict):
-        raise bad("its meta is not a dict")
+        raise damaged(path, "its meta is not a dict")
     state = TrainingState(
         parameters,
         optimizer,
@@ -267,6 +270,49 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[TrainingState, dict[s
         record["step"],
     )
     return state, meta
+
+
+def _check_checkpoint_members(path: Path, members: dict[str, Member]) -> None:
+    """Parameters whose weights chain, each other parameter of the shape they make, and an
+    optimizer state of a step count ``t`` and averages of the parameters' shapes."""
+    unknown = [k for k in members if not k.startswith(("param.", "optimizer."))]
+    shapes = {k.removeprefix("param."): m.shape for k, m in members.items() if k[:6] == "param."}
+    expected = _layer_shapes(_chain(path, shapes), "gamma1" in shapes)
+    unknown += sorted(shapes.keys() - expected.keys())
+    if unknown:
+        raise damaged(path, f"unexpected arrays {unknown}")
+    for key, shape in expected.items():
+        if key in shapes or not key.startswith("running_"):  # running statistics are optional
+            _expect(path, members, f"param.{key}", [shape], "the chain of its weights")
+    if "optimizer.t" not in members:
+        raise damaged(path, "the optimizer state has no step count t")
+    for key, member in members.items():
+        name = key.removeprefix("optimizer.")
+        if name == key:
+            continue
+        if name == "t" and (member.shape != () or member.dtype.kind not in "iu"):
+            raise damaged(path, f"the optimizer's step count t is {member.describe()}")
+        if name != "t" and member.shape != shapes.get(name.split("_d", 1)[-1]):
+            raise damaged(path, f"the optimizer's {name} {member.shape} fits no parameter")
+        if name != "t" and member.dtype.kind != "f":
+            raise damaged(path, f"the optimizer's {name} is not finite floats")
+
+
+def _chain(path: Path, shapes: dict[str, tuple[int, ...]]) -> list[int]:
+    """``[n_0, n_1, ..., n_L]`` from the shapes of ``W1 .. WL``, which must chain."""
+    dims: list[int] = []
+    layer = 1
+    while f"W{layer}" in shapes:
+        shape = shapes[f"W{layer}"]
+        if len(shape) != 2 or 0 in shape:
+            raise damaged(path, f"W{layer} is {shape}, expected (n_{layer}, n_{layer - 1})")
+        if dims and shape[1] != dims[-1]:
+            raise damaged(path, f"W{layer} is {shape} but layer {layer - 1} has {dims[-1]} units")
+        dims += [shape[0]] if dims else [shape[1], shape[0]]
+        layer += 1
+    if not dims:
+        raise damaged(path, "parameters have no 'W1'")
+    return dims
 
 
 def _history(saved: object, epochs: int) -> History | None:

@@ -4,29 +4,47 @@
 with ``scratch.model.model`` under a progress bar, reports the test accuracy and writes a run
 folder: ``model.npz`` (``scratch.checkpoint``), ``run.json`` (configuration, history, results),
 ``curves.png`` and ``misclassified.png`` (``scratch.plots``). ``evaluate`` and ``predict`` use a
-saved ``model.npz``. A bad option or a missing file ends with one line on stderr and exit status 2.
+saved ``model.npz``. A bad option, a missing or damaged file ends with one line on stderr and exit
+status 2.
 
-Training never loses work: at the end of an epoch, once ``CHECKPOINT_SECONDS`` have passed since
-the last save, the run's state goes to ``checkpoint.npz`` in the run folder (removed once the
-model is saved). Ctrl-C stops after the step in progress, saves the checkpoint and says how to
-go on (``train --resume PATH``; exit status 130). A run whose loss becomes NaN or infinite stops
-at that step, saves the last good state as the checkpoint and suggests a smaller learning rate
-(exit status 1).
+Training never loses a finished or interrupted run:
+
+* The run folder is made with one ``mkdir`` that fails if it exists (two runs started in the same
+  second get ``runs/<dataset>-<date>-<time>`` and ``...-2``); a fresh run refuses an ``--out``
+  that holds a run (a checkpoint or a model), and any folder it cannot create a file in, before
+  it trains.
+* At the end of an epoch, once ``CHECKPOINT_SECONDS`` have passed since the last save, the run's
+  state goes to ``checkpoint.npz`` in the run folder (removed once the model is saved); one that
+  cannot be written is a warning, and training goes on.
+* Ctrl-C and SIGTERM are handled the same way, however the process was started (``_Signals``):
+  before training they stop at once; during training, after the step in progress, saving the
+  checkpoint and saying how to go on (``train --resume PATH``; exit status 128 + the signal);
+  after it, they wait until the run folder is whole.
+* A run whose loss becomes NaN or infinite stops at that step, saves the last good state as the
+  checkpoint and suggests a smaller learning rate (exit status 1).
+* A state that cannot be saved in the run folder (a full disk) goes to a new folder in the
+  temporary folder, and the message says where; a model that cannot be written leaves the
+  trained state so, with the command that writes the model from it (exit status 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from importlib.util import find_spec
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 import numpy as np
@@ -42,7 +60,8 @@ from scratch.checkpoint import (
 )
 from scratch.data import DATASETS, DataError, Dataset, load_dataset
 from scratch.idx import IdxError
-from scratch.model import TrainingDiverged, TrainingInterrupted, TrainingState
+from scratch.model import Event, History, TrainingDiverged, TrainingInterrupted, TrainingState
+from scratch.network import Parameters
 from scratch.preprocessing import NORMALIZATIONS, fit_normalizer, flatten, one_hot, train_dev_split
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
@@ -80,8 +99,9 @@ COMMON_DEFAULTS: dict[str, Any] = {
 #: Options that may differ when a run is resumed (the rest must be the run's own).
 RESUMABLE = ("epochs", "learning_rate")
 CHECKPOINT = "checkpoint.npz"
+MODEL = "model.npz"
 #: At most one periodic checkpoint this often (a save takes about 10 ms, a digits epoch 30 ms):
-#: a crash loses at most this much training. Ctrl-C and a diverged run always save.
+#: a crash loses at most this much training. Ctrl-C, SIGTERM and a diverged run always save.
 CHECKPOINT_SECONDS = 10.0
 #: The exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
@@ -92,7 +112,9 @@ Each INPUT is one of:
   FILE.npy   an array of raw pixel values like the data set's (0-16 for digits, 0-255 for MNIST):
              one image (h, w), or a stack of them (k, h, w)
   FILE.png   a grayscale (or colour, averaged) image of the model's size (8x8 for digits, 28x28
-             for MNIST), light strokes on a dark background, as in the data sets
+             for MNIST), light strokes on a dark background, as in the data sets; a transparent
+             one is laid over black, or read from its alpha channel when its colour is the same
+             everywhere (strokes drawn on a transparent background)
 Prints one line per image: the input, the predicted class and its probability."""
 
 
@@ -161,6 +183,52 @@ def _layers(text: str) -> list[int]:
     return widths
 
 
+def _add_train_options(train: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """The options of ``train``, added to ``train``; each one's argparse action, by name."""
+    actions: dict[str, argparse.Action] = {}
+
+    def add(*names: str, **options: Any) -> None:
+        action = train.add_argument(*names, **options)
+        actions[action.dest] = action
+
+    add("--dataset", choices=DATASETS, help="default: digits")
+    add(
+        "--data-dir",
+        help="folder of the MNIST/Fashion-MNIST files (default: $DEEPSCRATCH_DATA_DIR, "
+        "else ~/.cache/deepscratch)",
+    )
+    add("--hidden-layers", type=_layers, help="hidden layer widths, e.g. 100 or 256,128")
+    add("--learning-rate", type=_positive_float)
+    add("--batch-size", type=_positive_int)
+    add("--epochs", type=_non_negative_int)
+    add("--optimizer", choices=OPTIMIZERS)
+    add("--lambd", type=_non_negative_float, help="L2 regularisation strength")
+    add("--keep-prob", type=_probability, help="dropout keep probability")
+    add("--seed", type=_non_negative_int, help="default: 0")
+    add(
+        "--dev-fraction",
+        type=_fraction,
+        help="share of the training set held out as the dev set (default: 0.1)",
+    )
+    add(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        help="scale pixels to [0, 1], or standardise each pixel with training statistics "
+        "(default: scale)",
+    )
+    add("--out", type=Path, help="output folder (default: runs/<dataset>-<date>-<time>)")
+    add("--quiet", action="store_true", help="no progress bar")
+    add(
+        "--resume",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="go on with the run saved in CHECKPOINT (a checkpoint.npz that Ctrl-C or a "
+        "diverged run left): its options are the run's own; --epochs and --learning-rate may "
+        "change, and the run folder is the checkpoint's unless --out is given",
+    )
+    return actions
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="deepscratch",
@@ -178,45 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
             for name, defaults in DEFAULTS.items()
         ),
     )
-    train.add_argument("--dataset", choices=DATASETS, help="default: digits")
-    train.add_argument(
-        "--data-dir",
-        help="folder of the MNIST/Fashion-MNIST files (default: $DEEPSCRATCH_DATA_DIR, "
-        "else ~/.cache/deepscratch)",
-    )
-    train.add_argument(
-        "--hidden-layers", type=_layers, help="hidden layer widths, e.g. 100 or 256,128"
-    )
-    train.add_argument("--learning-rate", type=_positive_float)
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--epochs", type=_non_negative_int)
-    train.add_argument("--optimizer", choices=OPTIMIZERS)
-    train.add_argument("--lambd", type=_non_negative_float, help="L2 regularisation strength")
-    train.add_argument("--keep-prob", type=_probability, help="dropout keep probability")
-    train.add_argument("--seed", type=_non_negative_int, help="default: 0")
-    train.add_argument(
-        "--dev-fraction",
-        type=_fraction,
-        help="share of the training set held out as the dev set (default: 0.1)",
-    )
-    train.add_argument(
-        "--normalization",
-        choices=NORMALIZATIONS,
-        help="scale pixels to [0, 1], or standardise each pixel with training statistics "
-        "(default: scale)",
-    )
-    train.add_argument(
-        "--out", type=Path, help="output folder (default: runs/<dataset>-<date>-<time>)"
-    )
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
-    train.add_argument(
-        "--resume",
-        type=Path,
-        metavar="CHECKPOINT",
-        help="go on with the run saved in CHECKPOINT (a checkpoint.npz that Ctrl-C or a "
-        "diverged run left): its options are the run's own; --epochs and --learning-rate may "
-        "change, and the run folder is the checkpoint's unless --out is given",
-    )
+    _add_train_options(train)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -279,8 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return predict(args)
     except TrainingStopped as stopped:
         parser.exit(stopped.status, f"{parser.prog} {args.command}: {stopped}\n")
-    except KeyboardInterrupt:
-        parser.exit(EXIT_INTERRUPTED, f"{parser.prog} {args.command}: interrupted\n")
+    except KeyboardInterrupt as error:
+        signum = getattr(error, "signum", signal.SIGINT)
+        message = f"{parser.prog} {args.command}: interrupted{_by(signum)}\n"
+        parser.exit(128 + signum, message)
     except (UsageError, DataError, IdxError, OSError, ValueError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         if isinstance(error, OSError) and error.filename is not None and error.strerror:
@@ -320,6 +352,11 @@ def _resumed_config(args: argparse.Namespace, saved: dict[str, Any]) -> dict[str
     config = saved.get("config")
     if not isinstance(config, dict) or sorted(config) != sorted(keys):
         raise UsageError(f"{args.resume}: the checkpoint has no configuration of a train run")
+    actions = _add_train_options(argparse.ArgumentParser(add_help=False))
+    for key in keys:
+        problem = _saved_value_problem(key, config[key], actions[key])
+        if problem is not None:
+            raise ValueError(f"{args.resume}: damaged: its saved configuration has {problem}")
     for key in keys:
         given = getattr(args, key)
         if given is None or key in RESUMABLE:
@@ -334,27 +371,200 @@ def _resumed_config(args: argparse.Namespace, saved: dict[str, Any]) -> dict[str
     return config
 
 
-def _output_folder(out: Path | None, dataset: str) -> Path:
+def _saved_value_problem(key: str, value: Any, action: argparse.Action) -> str | None:
+    """What is wrong with ``value``, saved as option ``key`` (``None``: nothing): it must be of
+    the default's type, and its text one that the option's ``action`` takes on the command
+    line."""
+    option = action.option_strings[0]
+    kind = type((COMMON_DEFAULTS | DEFAULTS["digits"])[key])
+    kinds = (int, float) if kind is float else (kind,)
+    choices = "" if action.choices is None else f" (one of {', '.join(action.choices)})"
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        return f"{key} {value!r:.40} (a {type(value).__name__}), not a value of {option}{choices}"
+    if action.choices is not None:
+        return (
+            None
+            if value in action.choices
+            else f"{key} {value!r:.40}, not a value of {option}{choices}"
+        )
+    # Of the right type, its text is what the option would have been given: it must convert.
+    text = ",".join(map(str, value)) if isinstance(value, list) else repr(value)
+    convert: Callable[[str], Any] = action.type  # type: ignore[assignment]
+    try:
+        convert(text)
+    except argparse.ArgumentTypeError as error:
+        return f"{key} {value!r:.40}, not a value of {option} ({error})"
+    return None
+
+
+# --- The run folder ---
+
+
+def _refuse_a_folder_with_a_run(out: Path, resumed: Path | None) -> None:
+    """A run never writes over another: a folder that holds an interrupted run's checkpoint (for
+    a fresh run) or a trained model is refused, unless it is the resumed checkpoint's own."""
+    if resumed is not None and out.resolve() == resumed.parent.resolve():
+        return
+    checkpoint = out / CHECKPOINT
+    if resumed is None and checkpoint.exists():
+        raise UsageError(
+            f"--out {out} holds an interrupted run's checkpoint ({CHECKPOINT}): go on with it "
+            f"(--resume {checkpoint}) or choose another --out"
+        )
+    if (out / MODEL).exists():
+        raise UsageError(f"--out {out} holds a trained model ({MODEL}): choose another --out")
+
+
+def _run_folder(out: Path | None, dataset: str) -> tuple[Path, bool]:
+    """The run folder, created: ``out`` (which may exist already), or a new
+    ``runs/<dataset>-<date>-<time>``, with ``-2``, ``-3``... when that exists: each made with one
+    ``mkdir``, which fails when the folder exists, so two runs started in the same second get a
+    folder each. Also whether this run created the folder."""
     if out is not None:
-        return out
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = Path("runs") / f"{dataset}-{stamp}"
-    n = 1
-    while folder.exists():
-        n += 1
-        folder = Path("runs") / f"{dataset}-{stamp}-{n}"
-    return folder
+        created = not out.exists()
+        out.mkdir(parents=True, exist_ok=True)
+        return out, created
+    first = Path("runs") / f"{dataset}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    first.parent.mkdir(parents=True, exist_ok=True)
+    folder, n = first, 1
+    while True:
+        try:
+            folder.mkdir()
+            return folder, True
+        except FileExistsError:
+            n += 1
+            folder = first.with_name(f"{first.name}-{n}")
+
+
+def _check_writable(out: Path) -> None:
+    """A file can be created in ``out``, found before training rather than after."""
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise UsageError(
+            f"cannot write in the run folder {out} ({_os_reason(error)}): choose another --out"
+        ) from None
+
+
+def _os_reason(error: OSError) -> str:
+    """``"[Errno 28] No space left on device"``: an ``OSError`` without its file name."""
+    if error.errno is not None and error.strerror:
+        return f"[Errno {error.errno}] {error.strerror}"
+    return str(error) or type(error).__name__
+
+
+def _keep(save: Callable[[Path], None], checkpoint: Path) -> tuple[Path | None, list[str]]:
+    """``save(checkpoint)``, or, if that fails, ``save`` into a new folder in the temporary folder
+    (another disk, often): where the state went (``None``: nowhere), and each failure on the way
+    (``"PATH ([Errno 28] No space left on device)"``)."""
+    failures: list[str] = []
+    try:
+        save(checkpoint)
+        return checkpoint, failures
+    except OSError as error:
+        failures.append(f"{checkpoint} ({_os_reason(error)})")
+    folder: Path | None = None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f"deepscratch-{checkpoint.parent.name}-"))
+        save(folder / CHECKPOINT)
+        return folder / CHECKPOINT, failures
+    except OSError as error:
+        failures.append(f"{error.filename or tempfile.gettempdir()} ({_os_reason(error)})")
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # empty: no folder of nothing left behind
+    return None, failures
+
+
+def _resume_command(checkpoint: Path, out: Path) -> str:
+    """The command that goes on from ``checkpoint`` into the run folder ``out``."""
+    command = f"deepscratch train --resume {checkpoint}"
+    return command if checkpoint.parent == out else f"{command} --out {out}"
+
+
+# --- Ctrl-C and SIGTERM ---
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) before there was anything to save."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__()
+        self.signum = signum
+
+
+def _by(signum: int) -> str:
+    """``" by SIGTERM"``, or nothing for Ctrl-C (SIGINT), as messages say it."""
+    return "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+
+
+class _Signals:
+    """Ctrl-C (SIGINT) and SIGTERM (what ``kill``, ``timeout`` and a cancelled CI job send),
+    handled the same way for the whole of ``train``, whichever way it was started (a shell starts
+    background jobs with SIGINT ignored): before training, they stop at once; during training,
+    the training's own handler stops it after the step under way (``scratch.model``); once it
+    ends, they wait until the run is written (``deferring``)."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.deferring = False
+        self._waiting = False  # a signal deferred, that the training has not had
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+        current = signal.getsignal(signal.SIGINT)
+        if signum != signal.SIGINT and callable(current) and current != self.handle:
+            current(signal.SIGINT, frame)  # the training's: stop after the step, as Ctrl-C does
+        elif not self.deferring:
+            raise Interrupted(signum)
+        else:
+            self._waiting = True
+
+    def pass_on(self) -> None:
+        """A signal that came while the training started (before its handler was there) is given
+        to it now, once: called from within the training."""
+        if self._waiting:
+            self._waiting = False
+            signal.raise_signal(signal.SIGINT)
+
+    @property
+    def signum(self) -> int:
+        """SIGTERM if it came, else SIGINT: the exit status is ``128 + signum``."""
+        return signal.SIGTERM if signal.SIGTERM in self.received else signal.SIGINT
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_Signals]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self  # no handlers outside the main thread: nothing changes
+            return
+        previous = {s: signal.signal(s, self.handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
+
+
+# --- Training ---
 
 
 def train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    signals = _Signals()
+    with signals.installed():
+        try:
+            return _train(args, signals)
+        except KeyboardInterrupt as error:
+            if isinstance(error, Interrupted):
+                raise
+            raise Interrupted(signals.signum) from None  # a second Ctrl-C during training
 
-    from scratch.model import Event, model
-    from scratch.network import predict as predict_labels
-    from scratch.plots import plot_history, plot_misclassified
 
+def _train(args: argparse.Namespace, signals: _Signals) -> int:
     resume: TrainingState | None = None
     data_dir = args.data_dir
+    out: Path | None = args.out
     if args.resume is not None:
         resume, saved = load_checkpoint(args.resume)
         config = _resumed_config(args, saved)
@@ -363,138 +573,241 @@ def train(args: argparse.Namespace) -> int:
             data_dir = saved["data_dir"]  # where the run found its data
     else:
         config = _config(args)
-        out = _output_folder(args.out, config["dataset"])
+    if out is not None:
+        _refuse_a_folder_with_a_run(out, args.resume)
     dataset = load_dataset(config["dataset"], data_dir)
-    out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
-    checkpoint = out / CHECKPOINT
-    last_save = time.monotonic()
-
-    def save(state: TrainingState) -> None:
-        where = None if data_dir is None else str(Path(data_dir).resolve())
-        save_checkpoint(checkpoint, state, {"config": config, "data_dir": where})
-
-    def save_now_and_then(state: TrainingState) -> None:
-        nonlocal last_save
-        if time.monotonic() - last_save >= CHECKPOINT_SECONDS:
-            save(state)
-            last_save = time.monotonic()
-
-    X_train, y_train, X_dev, y_dev = train_dev_split(
-        flatten(dataset.train_images), dataset.train_labels, config["dev_fraction"], config["seed"]
-    )
-    normalizer = fit_normalizer(X_train, config["normalization"], dataset.max_value)
-    C = len(dataset.classes)
-    has_dev = X_dev.shape[1] > 0
-
-    steps_per_epoch = math.ceil(X_train.shape[1] / config["batch_size"])
-    bar = tqdm(
-        total=config["epochs"] * steps_per_epoch,
-        initial=0 if resume is None else resume.step,
-        unit="step",
-        disable=args.quiet,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        # In a log file (CI) each refresh is a new line: refresh less often there.
-        mininterval=0.1 if sys.stderr.isatty() else 5.0,
-    )
-
-    def progress(event: Event) -> None:
-        bar.update(event.step - bar.n)
-        bar.set_description(f"epoch {event.epoch}/{event.n_epochs}", refresh=False)
-        if event.kind == "epoch":
-            postfix = {"loss": f"{event.train_loss:.4f}", "acc": f"{event.train_acc:.4f}"}
-            if event.dev_loss is not None:
-                postfix |= {"dev_loss": f"{event.dev_loss:.4f}", "dev_acc": f"{event.dev_acc:.4f}"}
-            bar.set_postfix(postfix, refresh=False)
-
-    start = time.perf_counter()
+    out, created = _run_folder(out, config["dataset"])  # only once there is something to write
     try:
-        with bar:
-            parameters, history = model(
-                normalizer.apply(X_train),
-                one_hot(y_train, C),
-                learning_rate=config["learning_rate"],
-                print_every=max(1, steps_per_epoch // 20),
-                iteration=config["epochs"],
-                hidden_layers=config["hidden_layers"],
-                batch_size=config["batch_size"],
-                optimizer=config["optimizer"],
-                lambd=config["lambd"],
-                keep_prob=config["keep_prob"],
-                seed=config["seed"],
-                callback=progress,
-                X_dev=normalizer.apply(X_dev) if has_dev else None,
-                Y_dev=one_hot(y_dev, C) if has_dev else None,
-                resume=resume,
-                checkpoint=save_now_and_then,
-            )
-    except TrainingInterrupted as interrupted:
-        save(interrupted.state)
+        _check_writable(out)
+        where = None if data_dir is None else str(Path(data_dir).resolve())
+        run = _Run(args, config, dataset, out, {"config": config, "data_dir": where}, resume)
+        signals.deferring = True  # from here on, a signal waits for the state to be whole
+        parameters, history, seconds = run.fit(signals)
+        run.write(parameters, history, seconds)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only if empty: nothing of this run is in it
+        raise
+    if signals.received:
         raise TrainingStopped(
-            f"interrupted after step {interrupted.state.step} (epoch "
-            f"{interrupted.state.epoch + 1} of {config['epochs']}); saved {checkpoint}; go on "
-            f"with: deepscratch train --resume {checkpoint}",
-            EXIT_INTERRUPTED,
-        ) from None
-    except TrainingDiverged as diverged:
-        save(diverged.state)
-        smaller = f"{config['learning_rate'] / 10:g}"
-        raise TrainingStopped(
-            f"error: training diverged at step {diverged.step} (epoch {diverged.epoch} of "
-            f"{config['epochs']}): {diverged.cause}. Try a smaller --learning-rate than "
-            f"{config['learning_rate']:g}: the last good state is saved in {checkpoint}; go on "
-            f"with: deepscratch train --resume {checkpoint} --learning-rate {smaller}",
-            1,
-        ) from None
-    seconds = time.perf_counter() - start
-
-    X_test = normalizer.apply(flatten(dataset.test_images))
-    predicted = predict_labels(X_test, parameters)
-    correct = int(np.sum(predicted == dataset.test_labels))
-    test_accuracy = correct / len(predicted)
-    print(
-        f"test accuracy {test_accuracy:.4f} ({correct}/{len(predicted)}) on {dataset.name}, "
-        f"trained in {seconds:.1f} s"
-    )
-
-    meta = {
-        "dataset": dataset.name,
-        "classes": list(dataset.classes),
-        "image_shape": list(dataset.image_shape),
-        "max_value": dataset.max_value,
-        "hidden_layers": config["hidden_layers"],
-        "hidden_activation": "relu",
-        "batch_norm": False,
-        "normalization": config["normalization"],
-    }
-    save_model(out / "model.npz", parameters, normalizer, meta)
-    run = {
-        "config": config,
-        "model": meta,
-        "history": asdict(history),
-        "results": {
-            "test_accuracy": test_accuracy,
-            "test_correct": correct,
-            "test_size": len(predicted),
-            "train_seconds": seconds,
-            "m_train": X_train.shape[1],
-            "m_dev": X_dev.shape[1],
-        },
-    }
-    (out / "run.json").write_text(json.dumps(run, indent=2) + "\n")
-    title = f"{dataset.name}, hidden {config['hidden_layers']}, {config['optimizer']}"
-    plot_history(history, out / "curves.png", title)
-    plot_misclassified(
-        dataset.test_images,
-        dataset.test_labels,
-        predicted,
-        dataset.classes,
-        out / "misclassified.png",
-        title=dataset.name,
-    )
-    checkpoint.unlink(missing_ok=True)  # the model is saved: nothing left to resume
-    print(f"wrote {out}/: model.npz, run.json, curves.png, misclassified.png")
+            f"interrupted{_by(signals.signum)} while the run was written; it is whole in {out}/",
+            128 + signals.signum,
+        )
     return 0
+
+
+class _Run:
+    """One training run of the command line: its data, its folder, and its latest state."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        config: dict[str, Any],
+        dataset: Dataset,
+        out: Path,
+        meta: dict[str, Any],
+        resume: TrainingState | None,
+    ) -> None:
+        self.args, self.config, self.dataset, self.out, self.meta = args, config, dataset, out, meta
+        self.resume = resume
+        self.latest = resume  # the state at the end of the last epoch, to keep if saving fails
+        self.checkpoint = out / CHECKPOINT
+        self.last_save = time.monotonic()
+        self.X_train, self.y_train, self.X_dev, self.y_dev = train_dev_split(
+            flatten(dataset.train_images),
+            dataset.train_labels,
+            config["dev_fraction"],
+            config["seed"],
+        )
+        self.normalizer = fit_normalizer(self.X_train, config["normalization"], dataset.max_value)
+
+    def save(self, state: TrainingState, path: Path) -> None:
+        save_checkpoint(path, state, self.meta)
+
+    def save_now_and_then(self, state: TrainingState) -> None:
+        """At an epoch's end: the periodic checkpoint; one that cannot be written is a warning."""
+        from tqdm import tqdm
+
+        self.latest = state
+        if time.monotonic() - self.last_save < CHECKPOINT_SECONDS:
+            return
+        self.last_save = time.monotonic()
+        try:
+            self.save(state, self.checkpoint)
+        except OSError as error:
+            tqdm.write(
+                f"deepscratch train: warning: cannot write {self.checkpoint} "
+                f"({_os_reason(error)}); training goes on",
+                file=sys.stderr,
+            )
+
+    def keep(self, state: TrainingState) -> tuple[Path | None, str]:
+        """Save ``state`` (the checkpoint, else elsewhere): where, and what to say about it."""
+        kept, failures = _keep(lambda path: self.save(state, path), self.checkpoint)
+        if not failures:
+            return kept, f"saved {kept}"
+        said = f"cannot write {', nor '.join(failures)}"
+        return kept, f"{said}: saved {kept}" if kept else f"{said}: the state is lost"
+
+    def fit(self, signals: _Signals) -> tuple[Parameters, History, float]:
+        """Train; ``TrainingStopped`` (the state kept) if Ctrl-C or a blow-up stops it."""
+        from tqdm import tqdm
+
+        from scratch.model import model
+
+        config, C = self.config, len(self.dataset.classes)
+        has_dev = self.X_dev.shape[1] > 0
+        steps_per_epoch = math.ceil(self.X_train.shape[1] / config["batch_size"])
+        bar = tqdm(
+            total=config["epochs"] * steps_per_epoch,
+            initial=0 if self.resume is None else self.resume.step,
+            unit="step",
+            disable=self.args.quiet,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            # In a log file (CI) each refresh is a new line: refresh less often there.
+            mininterval=0.1 if sys.stderr.isatty() else 5.0,
+        )
+
+        def progress(event: Event) -> None:
+            signals.pass_on()
+            _show(bar, event)
+
+        start = time.perf_counter()
+        try:
+            with bar:
+                parameters, history = model(
+                    self.normalizer.apply(self.X_train),
+                    one_hot(self.y_train, C),
+                    learning_rate=config["learning_rate"],
+                    print_every=max(1, steps_per_epoch // 20),
+                    iteration=config["epochs"],
+                    hidden_layers=config["hidden_layers"],
+                    batch_size=config["batch_size"],
+                    optimizer=config["optimizer"],
+                    lambd=config["lambd"],
+                    keep_prob=config["keep_prob"],
+                    seed=config["seed"],
+                    callback=progress,
+                    X_dev=self.normalizer.apply(self.X_dev) if has_dev else None,
+                    Y_dev=one_hot(self.y_dev, C) if has_dev else None,
+                    resume=self.resume,
+                    checkpoint=self.save_now_and_then,
+                )
+        except TrainingInterrupted as interrupted:
+            state = interrupted.state
+            kept, said = self.keep(state)
+            go_on = f"; go on with: {_resume_command(kept, self.out)}" if kept else ""
+            raise TrainingStopped(
+                f"interrupted{_by(signals.signum)} after step {state.step} (epoch "
+                f"{state.epoch + 1} of {config['epochs']}); {said}{go_on}",
+                128 + signals.signum,
+            ) from None
+        except TrainingDiverged as diverged:
+            raise TrainingStopped(self._diverged(diverged), 1) from None
+        return parameters, history, time.perf_counter() - start
+
+    def _diverged(self, diverged: TrainingDiverged) -> str:
+        kept, said = self.keep(diverged.state)
+        rate = self.config["learning_rate"]
+        message = (
+            f"error: training diverged at step {diverged.step} (epoch {diverged.epoch} of "
+            f"{self.config['epochs']}): {diverged.cause}. Try a smaller --learning-rate than "
+            f"{rate:g}: "
+        )
+        if kept is None:
+            return message + said
+        where = f"the last good state is saved in {kept}" if kept == self.checkpoint else said
+        return (
+            f"{message}{where}; go on with: {_resume_command(kept, self.out)} --learning-rate "
+            + (f"{rate / 10:g}")
+        )
+
+    def write(self, parameters: Parameters, history: History, seconds: float) -> None:
+        """The run folder: the model first (kept elsewhere if it cannot be written), then the
+        record and the pictures; the checkpoint goes last, once nothing is left to resume."""
+        from scratch.network import predict as predict_labels
+        from scratch.plots import plot_history, plot_misclassified
+
+        dataset, config, out = self.dataset, self.config, self.out
+        X_test = self.normalizer.apply(flatten(dataset.test_images))
+        predicted = predict_labels(X_test, parameters)
+        correct = int(np.sum(predicted == dataset.test_labels))
+        test_accuracy = correct / len(predicted)
+        print(
+            f"test accuracy {test_accuracy:.4f} ({correct}/{len(predicted)}) on {dataset.name}, "
+            f"trained in {seconds:.1f} s"
+        )
+        meta = {
+            "dataset": dataset.name,
+            "classes": list(dataset.classes),
+            "image_shape": list(dataset.image_shape),
+            "max_value": dataset.max_value,
+            "hidden_layers": config["hidden_layers"],
+            "hidden_activation": "relu",
+            "batch_norm": False,
+            "normalization": config["normalization"],
+        }
+        try:
+            save_model(out / MODEL, parameters, self.normalizer, meta)
+        except OSError as error:
+            raise TrainingStopped(self._unsaved(error), 1) from None
+        run = {
+            "config": config,
+            "model": meta,
+            "history": asdict(history),
+            "results": {
+                "test_accuracy": test_accuracy,
+                "test_correct": correct,
+                "test_size": len(predicted),
+                "train_seconds": seconds,
+                "m_train": self.X_train.shape[1],
+                "m_dev": self.X_dev.shape[1],
+            },
+        }
+        (out / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+        title = f"{dataset.name}, hidden {config['hidden_layers']}, {config['optimizer']}"
+        plot_history(history, out / "curves.png", title)
+        plot_misclassified(
+            dataset.test_images,
+            dataset.test_labels,
+            predicted,
+            dataset.classes,
+            out / "misclassified.png",
+            title=dataset.name,
+        )
+        self.checkpoint.unlink(missing_ok=True)  # the model is saved: nothing left to resume
+        print(f"wrote {out}/: {MODEL}, run.json, curves.png, misclassified.png")
+
+    def _unsaved(self, error: OSError) -> str:
+        """The model could not be written: keep the trained state, and say where."""
+        failures = [f"{self.out / MODEL} ({_os_reason(error)})"]
+        kept = None
+        if self.latest is not None:
+            state = self.latest
+            kept, more = _keep(lambda path: self.save(state, path), self.checkpoint)
+            failures += more
+        said = f"error: cannot write {', nor '.join(failures)}"
+        if self.latest is None:
+            return f"{said}: nothing was trained, so nothing is lost"
+        if kept is None:
+            return f"{said}: the trained state could not be saved anywhere"
+        return (
+            f"{said}: the trained state is saved in {kept}; write the model from it with: "
+            f"{_resume_command(kept, self.out)}"
+        )
+
+
+def _show(bar: Any, event: Event) -> None:
+    """The progress bar at ``event``."""
+    bar.update(event.step - bar.n)
+    bar.set_description(f"epoch {event.epoch}/{event.n_epochs}", refresh=False)
+    if event.kind == "epoch":
+        postfix = {"loss": f"{event.train_loss:.4f}", "acc": f"{event.train_acc:.4f}"}
+        if event.dev_loss is not None:
+            postfix |= {"dev_loss": f"{event.dev_loss:.4f}", "dev_acc": f"{event.dev_acc:.4f}"}
+        bar.set_postfix(postfix, refresh=False)
 
 
 # ------------------------------------------------------------------------- evaluate and predict
@@ -566,11 +879,26 @@ def _read_input(text: str, saved: SavedModel, data_dir: str | None) -> tuple[Arr
             raise
         except (OSError, SyntaxError, ValueError) as error:  # Pillow's "not a PNG file"
             raise UsageError(f"{text}: not a readable PNG image ({error})") from None
-        pixels = np.asarray(image, dtype=np.float64)
-        if pixels.ndim == 3:
-            pixels = pixels[..., :3].mean(axis=2)
+        pixels = _grey(np.asarray(image, dtype=np.float64))
         return (pixels * saved.meta["max_value"])[None], None
     raise UsageError(f"{text}: expected test:N, a .npy file or a .png file")
+
+
+def _grey(pixels: Array) -> Array:
+    """A PNG's pixels in ``[0, 1]``, ``(h, w)`` grey or ``(h, w, channels)``, as grey ``(h, w)``:
+    the colours averaged and, with an alpha channel, laid over black; or the alpha channel itself
+    when the colour is the same everywhere (a drawing program's strokes on a transparent
+    background: the colour alone would be a uniform square)."""
+    if pixels.ndim == 2:
+        return pixels
+    has_alpha = pixels.shape[2] in (2, 4)  # grey and alpha, or RGBA
+    grey = pixels[..., : pixels.shape[2] - 1 if has_alpha else 3].mean(axis=2)
+    if not has_alpha:
+        return grey
+    alpha = pixels[..., -1]
+    if np.ptp(grey) == 0 and np.ptp(alpha) > 0:
+        return alpha
+    return grey * alpha
 
 
 def predict(args: argparse.Namespace) -> int:

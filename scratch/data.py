@@ -33,14 +33,13 @@ import contextlib
 import http.client
 import os
 import urllib.request
-import zipfile
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from scratch import npz
 from scratch._types import Array
 from scratch.idx import IdxError, decode_idx, md5
 
@@ -287,9 +286,14 @@ def _find(file: IdxFile, folders: Sequence[Path]) -> tuple[Path, str | None] | N
 
 
 def _check_shapes(name: str, arrays: list[Array], paths: list[tuple[Path, str | None]]) -> None:
-    """Images ``(m, h, w)`` uint8 and labels ``(m,)`` of the same ``m``, labels below 10."""
-    for (images, labels), (path, _) in zip(
-        ((arrays[0], arrays[1]), (arrays[2], arrays[3])), (paths[0], paths[2]), strict=True
+    """Images ``(m, h, w)`` uint8 and labels ``(m,)`` of the same ``m >= 1``, integer labels in
+    ``0 .. C-1``: checked before anything is cached, each message naming its file."""
+    C = len(SOURCES[name].classes)
+    for (images, labels), (path, _), (labels_path, _) in zip(
+        ((arrays[0], arrays[1]), (arrays[2], arrays[3])),
+        (paths[0], paths[2]),
+        (paths[1], paths[3]),
+        strict=True,
     ):
         if images.ndim != 3 or images.dtype != np.uint8 or labels.ndim != 1:
             raise DataError(
@@ -301,13 +305,30 @@ def _check_shapes(name: str, arrays: list[Array], paths: list[tuple[Path, str | 
                 f"{name}: {path} holds {images.shape[0]} images but its labels file "
                 f"{labels.shape[0]} labels"
             )
-        if labels.size and int(labels.max()) >= len(SOURCES[name].classes):
-            raise DataError(f"{name}: a label of {int(labels.max())} beside {path}")
+        if images.shape[0] == 0:
+            raise DataError(
+                f"{name}: {path} holds no images ({' x '.join(map(str, images.shape))}): "
+                "expected at least one"
+            )
+        _check_labels(f"{name}: {labels_path}", labels, C)
     if arrays[0].shape[1:] != arrays[2].shape[1:]:
         raise DataError(
             f"{name}: the training images are {arrays[0].shape[1:]} but the test images "
             f"{arrays[2].shape[1:]} ({paths[0][0]}, {paths[2][0]})"
         )
+
+
+def _check_labels(where: str, labels: Array, C: int) -> None:
+    """Integer labels in ``0 .. C-1`` (``labels`` is not empty)."""
+    if labels.dtype.kind not in "iu":
+        odd = labels[np.mod(labels, 1) != 0]
+        example = f" such as {odd[0]:g}" if odd.size else ""
+        raise DataError(
+            f"{where}: labels must be integers 0 .. {C - 1}, got {labels.dtype} values{example}"
+        )
+    for label in (int(labels.min()), int(labels.max())):
+        if not 0 <= label < C:
+            raise DataError(f"{where}: a label of {label}: expected labels 0 .. {C - 1}")
 
 
 def _download(name: str, file: IdxFile, root: Path, mirrors: Sequence[str]) -> Path:
@@ -357,29 +378,20 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-#: What reading a damaged ``.npz`` can raise.
-_NPZ_ERRORS = (
-    OSError,
-    ValueError,
-    KeyError,
-    EOFError,
-    RuntimeError,
-    NotImplementedError,
-    zipfile.BadZipFile,
-    zlib.error,
-)
-
-
 def _read_cache(path: Path, name: str, source: IdxSource, key: str) -> Dataset | None:
     """The data set cached at ``path`` for the files of ``key``, or ``None`` when there is no
-    cache, or it cannot be read, or its arrays are not what the files decode to in kind (uint8
-    images ``(m, h, w)``, labels ``(m,)`` below ``C``, made from the files of ``key``)."""
+    cache, or it is not whole (``scratch.npz``: its CRCs, its headers), or its arrays are not what
+    the files decode to in kind (uint8 images ``(m, h, w)``, labels ``(m,)`` in ``0 .. C-1``,
+    ``m >= 1``, made from the files of ``key``)."""
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {part: npz[part] for part in (*CACHE_KEYS, "source")}
-    except _NPZ_ERRORS:
+        with npz.open_archive(path, "cache") as archive:
+            members = npz.members(path, archive)
+            if sorted(members) != sorted((*CACHE_KEYS, "source")):
+                return None
+            arrays = npz.read_arrays(path, archive, members)
+    except (OSError, ValueError):  # damaged (a CRC, a header), or gone since is_file
         return None
     images = (arrays["train_images"], arrays["test_images"])
     labels = (arrays["train_labels"], arrays["test_labels"])
@@ -389,7 +401,7 @@ def _read_cache(path: Path, name: str, source: IdxSource, key: str) -> Dataset |
         and images[0].shape[1:] == images[1].shape[1:]
         and all(y.dtype.kind in "iu" and y.ndim == 1 for y in labels)
         and all(x.shape[0] == y.shape[0] for x, y in zip(images, labels, strict=True))
-        and all(y.size == 0 or 0 <= y.min() <= y.max() < len(source.classes) for y in labels)
+        and all(y.size > 0 and 0 <= y.min() <= y.max() < len(source.classes) for y in labels)
     )
     return _dataset(name, source, arrays) if whole else None
 

@@ -13,7 +13,9 @@ So MNIST's images (magic ``0x00000803``) are ``(m, 28, 28)`` unsigned bytes and 
 ``0x00000801``) are ``(m,)``. A file may be gzip-compressed (it starts with ``0x1f 0x8b``), as the
 published ``.gz`` files are. ``read_idx`` checks every part of the header against the bytes that
 follow, and optionally the MD5 of the file as stored, and raises ``IdxError`` with the file's name
-and what is wrong.
+and what is wrong. Compressed data is inflated no further than its header says the file holds,
+and only once that size is known to fit in memory (``scratch.memory``): a small file that would
+inflate to gigabytes is refused after a few bytes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scratch import memory
 from scratch._types import Array
 
 #: IDX type code -> the numpy dtype of its elements (big-endian where that matters).
@@ -101,13 +104,70 @@ def decode_idx(stored: bytes, name: str = "<bytes>", md5sum: str | None = None) 
             f"{name}: checksum mismatch: MD5 {md5(stored)}, expected {md5sum} "
             "(a damaged or different file: delete it and get it again)"
         )
-    data = stored
-    if stored[:2] == GZIP_MAGIC:
+    return parse_idx(gunzip(stored, name) if stored[:2] == GZIP_MAGIC else stored, name)
+
+
+def declared_size(head: bytes) -> int | None:
+    """The size of the whole IDX file (header and data) whose first bytes are ``head``, as its
+    header says, or ``None`` when ``head`` is too short or not an IDX header."""
+    if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in DTYPES:
+        return None
+    header_size = 4 + 4 * head[3]
+    if len(head) < header_size:
+        return None
+    dims = [int.from_bytes(head[4 + 4 * k : 8 + 4 * k], "big") for k in range(head[3])]
+    return header_size + memory.array_bytes(dims, DTYPES[head[2]].itemsize)
+
+
+def gunzip(stored: bytes, name: str = "<bytes>") -> bytes:
+    """The IDX file inside the gzip data ``stored``, inflated no further than its header says
+    (one byte more shows it is longer), after checking that this size fits in memory."""
+    head = _inflate(stored, name, 4)
+    if len(head) == 4 and head[:2] == b"\x00\x00":
+        head = _inflate(stored, name, 4 + 4 * head[3])
+    size = declared_size(head)
+    if size is None:  # not an IDX header: parse_idx says what is wrong with it
+        return head
+    dims = "x".join(str(int.from_bytes(head[k : k + 4], "big")) for k in range(4, len(head), 4))
+    where = f"its {dims or 'scalar'} {DTYPES[head[2]].name} array"
+    try:
+        memory.check(name, where, size)
+    except ValueError as error:
+        raise IdxError(str(error)) from None
+    data = _inflate(stored, name, size + 1, whole=True)
+    if len(data) > size:
+        raise IdxError(
+            f"{name}: size mismatch: its gzip data inflates to more than the {size} bytes its "
+            "header says"
+        )
+    return data
+
+
+def _inflate(stored: bytes, name: str, limit: int, whole: bool = False) -> bytes:
+    """The first ``limit`` bytes (at most) that the gzip data ``stored`` inflates to, member after
+    member. ``whole``: the data must end (with its CRC checked) before ``limit`` is reached."""
+    out = bytearray()
+    rest = stored
+    while rest and len(out) < limit:
+        if rest[:2] != GZIP_MAGIC:
+            raise IdxError(f"{name}: broken gzip data ({len(rest)} bytes after its end)")
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        pending = rest
         try:
-            data = gzip.decompress(stored)
-        except (OSError, EOFError, zlib.error) as error:
+            while not inflater.eof and len(out) < limit:
+                chunk = inflater.decompress(pending, limit - len(out))
+                if not chunk and not pending:
+                    break  # the data ended before its end-of-stream marker
+                out += chunk
+                pending = inflater.unconsumed_tail
+        except zlib.error as error:
             raise IdxError(f"{name}: broken gzip data ({error})") from None
-    return parse_idx(data, name)
+        if not inflater.eof:
+            if whole and len(out) < limit:
+                raise IdxError(f"{name}: broken gzip data (cut short: no end-of-stream marker)")
+            break
+        rest = inflater.unused_data
+    return bytes(out)
 
 
 def idx_bytes(array: Array) -> bytes:

@@ -42,7 +42,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from scratch import validate
+from scratch import memory, validate
 from scratch._types import Array
 from scratch.linear import ACTIVATIONS
 from scratch.minibatch import random_mini_batches
@@ -441,6 +441,12 @@ def model(
 
     output = "sigmoid" if Y.shape[0] == 1 else "softmax"
     layer_dims = [X.shape[0], *widths, Y.shape[0]]
+    memory.check(
+        "model",
+        f"training layers {layer_dims} on {X.shape[1]} examples ({dtype_.name})",
+        memory.training_bytes(layer_dims, X.shape[1], dtype_.itemsize),
+        ": fewer or narrower hidden_layers?",
+    )
     opt = make_optimizer(optimizer, beta, beta1, beta2, epsilon)
     steps_per_epoch = math.ceil(X.shape[1] / batch_size)
     if resume is None:

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from scratch import validate
+from scratch import memory, validate
 from scratch._types import Array, Generator
 from scratch.batchnorm import BatchNormCache, batchnorm_backward, batchnorm_forward
 from scratch.linear import (
@@ -105,7 +105,13 @@ def init_parameters(
                 f"init_parameters: layer_dims[{layer}] ({what}) is {n!r}: every size >= 1 "
                 f"(a whole number of units); got {list(layer_dims)}"
             )
-    validate.float_dtype("init_parameters", dtype)
+    itemsize = validate.float_dtype("init_parameters", dtype).itemsize
+    dims = [int(n) for n in layer_dims]
+    memory.check(
+        "init_parameters",
+        f"the parameters of layers {dims} ({np.dtype(dtype).name})",
+        memory.parameter_count(dims) * itemsize,
+    )
     rng = np.random.default_rng(seed)
     std = INITIALISATIONS[method]
     L = len(layer_dims) - 1
@@ -208,7 +214,9 @@ def forward_all(
             f"expected one of {sorted(ACTIVATIONS)}"
         )
     keep_prob = validate.keep_prob("forward_all", keep_prob)
-    L = n_layers(dict(validate.mapping("forward_all", parameters)))
+    if "W1" not in validate.mapping("forward_all", parameters):
+        raise ValueError("forward_all: parameters have no 'W1'")
+    L = n_layers(parameters)
     if batch_norm and L > 1 and "gamma1" not in parameters:
         raise ValueError("forward_all: batch_norm=True but the parameters have no 'gamma1'")
     if not batch_norm and L > 1 and "b1" not in parameters:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratch import validate
+from scratch import memory, validate
 from scratch._types import Array
 
 NORMALIZATIONS = ("scale", "standardize")
@@ -42,6 +42,8 @@ def one_hot(labels: Array, C: int) -> Array:
             f"one_hot: labels must be in 0 .. {C - 1}, got {labels.min()} .. {labels.max()} "
             f"(labels out of range: is C = {C} the number of classes?)"
         )
+    hint = f": is C = {C} the number of classes?" if C == labels.size > 1 else ""
+    memory.check("one_hot", f"Y ({C}, {labels.size}) float64", C * labels.size * 8, hint)
     Y = np.zeros((C, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
     return Y

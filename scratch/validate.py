@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from scratch._types import Array
 REAL_KINDS = "biuf"
 #: The names of a batch-normed hidden layer's arrays (it has no ``b{l}``).
 BATCHNORM_KEYS = ("gamma", "beta", "running_mean", "running_var")
+#: A layer's array: its name and the layer's number (``W3``, ``b3``, ``running_var3``).
+LAYER_KEY = re.compile(r"(W|b|gamma|beta|running_mean|running_var)([0-9]+)")
 
 
 class NonFiniteError(ValueError):
@@ -220,6 +223,7 @@ def parameters(
         L += 1
     if L == 0:
         raise ValueError(f"{where}: parameters have no 'W1'")
+    _no_stray_layer(where, checked, L)
     n_prev: int | None = None
     for layer in range(1, L + 1):
         W = checked[f"W{layer}"] = real_array(where, f"W{layer}", checked[f"W{layer}"])
@@ -251,6 +255,20 @@ def parameters(
             raise ValueError(f"{where}: running_var{layer} has negative variances")
         n_prev = n
     return checked
+
+
+def _no_stray_layer(where: str, parameters: Mapping[str, Any], L: int) -> None:
+    """``ValueError`` for a layer's array outside layers ``1 .. L``: ``W3`` (or ``b3``) where
+    ``W2`` is missing would otherwise be left out, and the network would end at layer 1."""
+    stray = []
+    for key in parameters:
+        match = LAYER_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match and not 1 <= int(match[2]) <= L:
+            stray.append((match[1] != "W", int(match[2]), key))
+    if stray:
+        _, layer, key = min(stray)
+        missing = f"no 'W{L + 1}'" if layer else "layers are numbered from 1 (W1 .. WL)"
+        raise ValueError(f"{where}: parameters have {key!r} but {missing}")
 
 
 def gradients(where: str, parameters: object, grads: object) -> dict[str, tuple[Array, Array]]:

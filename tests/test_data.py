@@ -19,6 +19,7 @@ import pytest
 from scratch import data
 from scratch.data import DataError, IdxFile, IdxSource, load_dataset
 from scratch.idx import idx_bytes, md5, write_idx
+from tests.ondisk import member_bytes
 
 RNG = np.random.default_rng(0)
 ARRAYS = {
@@ -159,6 +160,25 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_rewritten(
         np.savez(cache, **arrays)
     assert_is_the_small_data_set(load_dataset("mnist", tmp_path))
     assert cache.read_bytes() == good  # written again, whole
+
+
+def test_a_cache_whose_header_length_changed_is_not_used(tmp_path: Path) -> None:
+    """A bit of the length of the images' ``.npy`` header flipped, 4 bytes less: numpy reads every
+    pixel 4 bytes early and stops before the end of the member (of more than the 4 KB zipfile
+    reads ahead), so its CRC is never checked, and the shifted images were used."""
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (2000, 4, 4), dtype=np.uint8)
+    labels = rng.integers(0, 10, 2000)
+    source = data.SOURCES["mnist"]
+    dataset = data.Dataset("mnist", images, labels, images, labels, source.classes, 255.0)
+    path = tmp_path / "mnist-key.npz"
+    data._write_cache(path, dataset, "key")
+    assert data._read_cache(path, "mnist", source, "key") is not None
+    stored = bytearray(path.read_bytes())
+    start = member_bytes(bytes(stored), "test_images.npy").start
+    stored[start + 8] ^= 4  # the low byte of the .npy header's length
+    path.write_bytes(bytes(stored))
+    assert data._read_cache(path, "mnist", source, "key") is None
 
 
 def test_a_read_only_folder_is_read(fake_mnist: Path, tmp_path: Path) -> None:
@@ -351,3 +371,41 @@ def test_real_mnist_loads_with_its_checksums() -> None:
     assert dataset.train_images.shape == (60000, 28, 28)
     assert dataset.test_images.shape == (10000, 28, 28)
     assert np.bincount(dataset.test_labels).tolist()[:3] == [980, 1135, 1032]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (np.array([4, -1, 6], dtype=np.int8), "a label of -1: expected labels 0 .. 9"),
+        (np.array([4, 12, 6], dtype=np.uint8), "a label of 12: expected labels 0 .. 9"),
+        (
+            np.array([4, 3.7, 6], dtype=np.float32),
+            "labels must be integers 0 .. 9, got float32 values such as 3.7",
+        ),
+    ],
+)
+def test_bad_labels_are_refused_with_their_file_and_never_cached(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, labels: Any, message: str
+) -> None:
+    without_checksums(monkeypatch)
+    write_files(tmp_path, compressed=False)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels)
+    with pytest.raises(DataError) as error:
+        load_dataset("mnist", tmp_path)
+    assert str(error.value) == f"mnist: {tmp_path / 't10k-labels-idx1-ubyte'}: {message}"
+    assert cached(tmp_path) == []
+
+
+@pytest.mark.parametrize("part", ["train", "t10k"])
+def test_a_data_set_of_no_images_is_refused_and_never_cached(
+    fake_mnist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    without_checksums(monkeypatch)
+    write_files(tmp_path, compressed=False)
+    write_idx(tmp_path / f"{part}-images-idx3-ubyte", np.zeros((0, 4, 4), dtype=np.uint8))
+    write_idx(tmp_path / f"{part}-labels-idx1-ubyte", np.zeros(0, dtype=np.uint8))
+    with pytest.raises(DataError) as error:
+        load_dataset("mnist", tmp_path)
+    images = tmp_path / f"{part}-images-idx3-ubyte"
+    assert str(error.value) == f"mnist: {images} holds no images (0 x 4 x 4): expected at least one"
+    assert cached(tmp_path) == []

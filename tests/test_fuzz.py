@@ -17,15 +17,28 @@ Anything else (another exception, a NaN or an infinity returned, a wrong value) 
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import importlib
+import io
+import os
+import signal
+import struct
+import subprocess
+import sys
 import traceback
+import types
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
+import matplotlib.image
 import numpy as np
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -33,11 +46,12 @@ import oracle
 import oracle.network
 import scratch
 from oracle.compare import assert_close
-from scratch import network, preprocessing
-from scratch.checkpoint import load_model, save_model
-from scratch.idx import idx_bytes, parse_idx
+from scratch import cli, data, network, plots, preprocessing
+from scratch.checkpoint import load_checkpoint, load_model, save_model
+from scratch.idx import decode_idx, idx_bytes, parse_idx, write_idx
 from scratch.minibatch import random_mini_batches
 from scratch.model import model
+from tests.ondisk import member_bytes, traced
 
 Array = Any
 SCRATCH = Path(scratch.__file__).resolve().parent
@@ -505,3 +519,354 @@ def test_load_model(model_file: bytes, data: st.DataObject, tmp_path_factory: An
     assert loaded.meta == expected.meta
     for key, value in expected.parameters.items():
         assert np.array_equal(loaded.parameters[key], value), key
+
+
+# --- Issue 15: damaged files, sizes, lost runs, labels, silent results, how the tests start ------
+
+
+@given(data=st.data())
+def test_a_byte_changed_in_any_member_of_a_model_is_damage(
+    model_file: bytes, data: st.DataObject, tmp_path_factory: Any
+) -> None:
+    """Any byte of any member (a header, its length field, the weights, the meta): numpy reads
+    the array and stops, so a change in the data, or a header length that shifts every weight,
+    loaded silently. Every member is read to its end and its CRC checked."""
+    with zipfile.ZipFile(io.BytesIO(model_file)) as archive:
+        names = archive.namelist()
+    where = member_bytes(model_file, data.draw(st.sampled_from(names), label="member"))
+    changed = bytearray(model_file)
+    changed[data.draw(st.sampled_from(where), label="at")] ^= data.draw(st.integers(1, 255))
+    path = tmp_path_factory.mktemp("changed") / "model.npz"
+    path.write_bytes(bytes(changed))
+    assert outcome(str(path), lambda: load_model(path)) is REFUSED
+    with pytest.raises(ValueError, match="damaged: "):
+        load_model(path)
+
+
+#: Keys a crafted model may add: a layer too many, an empty name, names of no part.
+CRAFTED_KEYS = ["param.W10", "param.", "param.b7", "param.gamma1", "normalizer.", "meta2", "x"]
+
+
+@st.composite
+def crafted_members(draw: st.DrawFn, members: dict[str, bytes]) -> dict[str, bytes]:
+    """A good model's members with one crafted change: an array added under a strange key, a
+    ``.npy`` header (or all of a member) replaced by other bytes, or a deeply nested meta."""
+    how = draw(st.sampled_from(["extra array", "header", "member", "nested meta"]))
+    changed = dict(members)
+    if how == "extra array":
+        buffer = io.BytesIO()
+        np.save(buffer, np.zeros(draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))))
+        changed[draw(st.sampled_from(CRAFTED_KEYS)) + ".npy"] = buffer.getvalue()
+    elif how == "nested meta":
+        depth = draw(st.sampled_from([10, 1000, 100_000]))
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray('{"format": ' + "[" * depth + "]" * depth + "}"))
+        changed["meta.npy"] = buffer.getvalue()
+    else:
+        name = draw(st.sampled_from(sorted(members)))
+        old = members[name]
+        header = 10 + struct.unpack("<H", old[8:10])[0]
+        text = draw(
+            st.one_of(
+                st.binary(max_size=200),
+                st.text(alphabet="{}()[]',: 0123456789-<>fdescrortan_hpTuFlsO", max_size=120).map(
+                    str.encode
+                ),
+            )
+        )
+        if how == "header":
+            changed[name] = (
+                b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text + old[header:]
+            )
+        else:
+            changed[name] = text
+    return changed
+
+
+@given(data=st.data())
+def test_a_crafted_model_is_one_clear_line(
+    model_file: bytes, data: st.DataObject, tmp_path_factory: Any
+) -> None:
+    """Not a KeyError (an extra ``param.W10``), IndexError (a key ``param.``), RecursionError (a
+    nested meta) or TokenError (a broken header): a one-line ``ValueError`` naming the file."""
+    with zipfile.ZipFile(io.BytesIO(model_file)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    path = tmp_path_factory.mktemp("crafted") / "model.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in data.draw(crafted_members(members)).items():
+            archive.writestr(name, content)
+    loaded = outcome(str(path), lambda: load_model(path))
+    if loaded is REFUSED:
+        return
+    original = tmp_path_factory.mktemp("original") / "model.npz"
+    original.write_bytes(model_file)
+    for key, value in load_model(original).parameters.items():
+        assert np.array_equal(loaded.parameters[key], value), key
+
+
+SAVED_CONFIG = cli.COMMON_DEFAULTS | cli.DEFAULTS["digits"]
+JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(list(cli.DATASETS) + list(cli.OPTIMIZERS) + ["scale", "standardize"]),
+    st.text(max_size=4),
+    st.lists(st.one_of(st.integers(-2, 300), st.floats(0, 3), st.booleans()), max_size=3),
+)
+
+
+def accepted_on_the_command_line(key: str, value: Any) -> bool:
+    """The command line's own parser takes ``value`` (as its text) for option ``key`` and makes
+    the same value, of the default's type, of it."""
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    default = SAVED_CONFIG[key]
+    kinds = (int, float) if isinstance(default, float) else (type(default),)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        return False
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            args = cli.build_parser().parse_args(["train", f"--{key.replace('_', '-')}", text])
+        except SystemExit:
+            return False
+    return bool(getattr(args, key) == value)
+
+
+@given(key=st.sampled_from(sorted(SAVED_CONFIG)), value=JSON_VALUES)
+def test_a_saved_configuration_holds_only_values_the_command_line_takes(
+    key: str, value: Any
+) -> None:
+    """A checkpoint's saved configuration is the run's own options: a value that no option takes
+    (``batch_size`` 0 or ``"32"``, a string seed) is a one-line error, not a ZeroDivisionError
+    or a TypeError from the training."""
+    args = cli.build_parser().parse_args(["train", "--resume", "c.npz"])
+    config = outcome(
+        "c.npz", lambda: cli._resumed_config(args, {"config": SAVED_CONFIG | {key: value}})
+    )
+    if config is REFUSED:
+        assert not accepted_on_the_command_line(key, value)
+        return
+    assert accepted_on_the_command_line(key, config[key]), (key, config[key])
+
+
+LIMIT = 16 * 2**20
+
+
+@settings(max_examples=40)
+@given(
+    call=st.sampled_from(["one_hot", "init_parameters", "gunzip"]),
+    sizes=st.lists(st.integers(1, 100_000), min_size=3, max_size=3),
+)
+def test_a_size_beyond_memory_is_refused_with_the_bytes_it_needs(
+    call: str, sizes: list[int]
+) -> None:
+    """With 16 MiB of memory allowed: anything that fits is made, anything else is a
+    ``ValueError`` that names the bytes needed (computed here from the sizes), before anything
+    is allocated; never a ``MemoryError``, nor a 27 GiB ``one_hot``."""
+    a, b, c = sizes
+    # The inputs are made here, before memory is traced: only the call's own allocations count.
+    if call == "one_hot":
+        labels = np.arange(b) % a
+        needed, run = b * a * 8, lambda: preprocessing.one_hot(labels, a)
+    elif call == "init_parameters":
+        needed = (a * 3 + a + b * a + b + c * b + c) * 4
+        run = lambda: network.init_parameters([3, a, b, c], dtype=np.float32)  # noqa: E731
+    else:
+        header = bytes([0, 0, 0x08, 3]) + b"".join(n.to_bytes(4, "big") for n in sizes)
+        stored = gzip.compress(header + bytes(10))
+        needed, run = len(header) + a * b * c, lambda: decode_idx(stored)
+    with mock.patch.dict(os.environ, {"DEEPSCRATCH_MEMORY_LIMIT": str(LIMIT)}):
+        result, peak = traced(lambda: outcome(call if call != "gunzip" else "<bytes>", run))
+    if needed > LIMIT:
+        assert result is REFUSED
+        assert peak < 2**20  # refused before the allocation, not after
+        with (
+            mock.patch.dict(os.environ, {"DEEPSCRATCH_MEMORY_LIMIT": str(LIMIT)}),
+            pytest.raises(ValueError, match=f"would need {needed:,} bytes"),
+        ):
+            run()
+    elif call != "gunzip":  # the gzip data is cut short: refused for that, not for its size
+        assert result is not REFUSED
+
+
+MOMENTS = ["step", "save_model", "plots"]
+
+
+@settings(max_examples=8)
+@given(
+    signum=st.sampled_from([signal.SIGINT, signal.SIGTERM]),
+    moment=st.sampled_from(MOMENTS),
+    step=st.integers(1, 122),
+)
+# SIGTERM at the last step of an epoch: training goes on to the epoch's end, where it stops; the
+# signal must reach it once (twice is the second Ctrl-C, which stops at once, saving nothing).
+@example(signum=signal.SIGTERM, moment="step", step=82)
+def test_a_signal_at_any_moment_of_a_run_loses_nothing(
+    signum: int, moment: str, step: int, tmp_path_factory: Any
+) -> None:
+    """Ctrl-C or SIGTERM during training (at any step of 3 epochs of 41), while the model is
+    saved, or while the pictures are drawn: the run folder ends with the whole run, or with a
+    checkpoint to go on from; never with nothing, nor with half."""
+    out = tmp_path_factory.mktemp("run") / "run"
+    training = importlib.import_module("scratch.model")
+    real_model, real_save, real_plot = training.model, cli.save_model, plots.plot_history
+
+    sent: list[bool] = []
+
+    def send() -> None:
+        if not sent:  # once: a second Ctrl-C is the one that stops at once, losing the step
+            sent.append(True)
+            signal.raise_signal(signum)
+
+    def model_with_signal(*args: Any, callback: Any, **kwargs: Any) -> Any:
+        def then(event: Any) -> None:
+            callback(event)
+            if moment == "step" and event.kind == "step" and event.step >= step:
+                send()
+
+        return real_model(*args, callback=then, **kwargs)
+
+    def save_with_signal(*args: Any) -> None:
+        send()
+        real_save(*args)
+
+    def plot_with_signal(*args: Any, **kwargs: Any) -> None:
+        send()
+        real_plot(*args, **kwargs)
+
+    argv = ["train", "--epochs", "3", "--hidden-layers", "16", "--quiet", "--out", str(out)]
+    environment = {"DEEPSCRATCH_NO_DOWNLOAD": "1", "XDG_CACHE_HOME": str(out.parent / "cache")}
+    with (
+        mock.patch.dict(os.environ, environment),
+        mock.patch.object(training, "model", model_with_signal),
+        mock.patch.object(
+            cli, "save_model", save_with_signal if moment == "save_model" else real_save
+        ),
+        mock.patch.object(
+            plots, "plot_history", plot_with_signal if moment == "plots" else real_plot
+        ),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()) as err,
+    ):
+        try:
+            status = cli.main(argv)
+        except SystemExit as exit:
+            status = int(exit.code or 0)
+    assert status in (0, 128 + signum), err.getvalue()
+    assert err.getvalue().count("\n") <= 1 and "Traceback" not in err.getvalue()
+    files = sorted(p.name for p in out.iterdir())
+    if files == ["checkpoint.npz"]:
+        assert load_checkpoint(out / "checkpoint.npz")[0].step >= min(step, 123)
+    else:
+        assert files == ["curves.png", "misclassified.png", "model.npz", "run.json"], files
+        assert load_model(out / "model.npz").meta["hidden_layers"] == [16]
+
+
+@settings(max_examples=40)
+@given(
+    labels=st.one_of(
+        hnp.arrays(np.uint8, 3, elements=st.integers(0, 12)),
+        hnp.arrays(st.sampled_from([np.int8, np.int16, np.int32]), 3, elements=st.integers(-3, 12)),
+        hnp.arrays(st.sampled_from([np.float32, np.float64]), 3, elements=st.floats(-2, 11)),
+    ),
+    empty=st.booleans(),
+)
+def test_labels_are_checked_before_anything_is_cached(
+    labels: Array, empty: bool, tmp_path_factory: Any
+) -> None:
+    """IDX test labels of any type and value (or no images at all): the data set loads with
+    exactly those labels, whole numbers 0 to 9 of at least one image, or is a ``DataError`` that
+    names the file, and nothing is cached."""
+    root = tmp_path_factory.mktemp("mnist")
+    test_images = np.zeros((0 if empty else 3, 4, 4), dtype=np.uint8)
+    arrays_ = {
+        "train-images-idx3-ubyte": np.zeros((2, 4, 4), dtype=np.uint8),
+        "train-labels-idx1-ubyte": np.array([1, 2], dtype=np.uint8),
+        "t10k-images-idx3-ubyte": test_images,
+        "t10k-labels-idx1-ubyte": labels[: len(test_images)],
+    }
+    for name, array in arrays_.items():
+        write_idx(root / name, array)
+    source = data.SOURCES["mnist"]
+    unchecked = tuple(data.IdxFile(f.name, f.gz_md5, None) for f in source.files)
+    environment = {"XDG_CACHE_HOME": str(root / "cache"), "DEEPSCRATCH_NO_DOWNLOAD": "1"}
+    with (
+        mock.patch.dict(data.SOURCES, {"mnist": data.IdxSource(unchecked, (), source.classes)}),  # type: ignore[arg-type]
+        mock.patch.dict(os.environ, environment),
+    ):
+        try:
+            dataset = data.load_dataset("mnist", root)
+        except data.DataError as error:
+            assert str(root / "t10k-") in str(error), error
+            assert not list((root / "cache").rglob("*.npz"))
+            return
+    given_labels = labels[: len(test_images)]
+    assert len(given_labels) >= 1
+    assert (
+        np.array_equal(dataset.test_labels, given_labels) and dataset.test_labels.dtype.kind == "i"
+    )
+    assert all(0 <= label <= 9 for label in dataset.test_labels)
+
+
+@given(
+    batch_norm=st.booleans(),
+    dropped=st.sets(st.integers(0, 11), min_size=1),
+)
+def test_parameters_with_an_array_missing_are_refused(batch_norm: bool, dropped: set[int]) -> None:
+    """Any array taken out of a 3-layer network's parameters: prediction refuses them (without
+    ``W2`` it ran a 1-layer network, silently). Taking out all of the last layer, and only it,
+    leaves a whole 2-layer network, which is no mistake that the parameters could show."""
+    parameters = network.init_parameters([3, 4, 5, 2], seed=1, batch_norm=batch_norm)
+    keys = sorted(parameters)
+    gone = {keys[d % len(keys)] for d in dropped}
+    assume(gone != {"W3", "b3"})
+    kept = {key: value for key, value in parameters.items() if key not in gone}
+    assert outcome("predict", lambda: network.predict(GOOD_X, kept)) is REFUSED
+    assert (
+        outcome("forward_all", lambda: network.forward_all(GOOD_X, kept, training=False)) is REFUSED
+    )
+
+
+@settings(max_examples=30)
+@given(
+    image=hnp.arrays(np.uint8, (8, 8)),
+    colour=st.sampled_from([0, 255, 128]),
+)
+def test_a_png_drawn_in_its_alpha_channel_is_read_as_it_looks(
+    image: Array, colour: int, tmp_path_factory: Any
+) -> None:
+    """Strokes in the alpha channel over a transparent background, in one colour: read as the
+    grey image the strokes make (light on dark, as the data sets), not as a uniform square."""
+    rgba = np.zeros((8, 8, 4), dtype=np.uint8)
+    rgba[..., :3] = colour
+    rgba[..., 3] = image
+    path = tmp_path_factory.mktemp("png") / "drawn.png"
+    matplotlib.image.imsave(path, rgba)
+    saved = types.SimpleNamespace(meta={"max_value": 255.0})
+    pixels, _ = cli._read_input(str(path), saved, None)  # type: ignore[arg-type]
+    # A uniform alpha is a uniform image: its colour over black.
+    expected = image if np.ptp(image) > 0 else colour * (image / 255.0)
+    np.testing.assert_allclose(pixels[0], expected, atol=1e-3)
+
+
+def test_the_tests_pass_started_in_the_background(tmp_path: Path) -> None:
+    """``tox &`` or ``nohup tox``: a shell starts a background job with Ctrl-C ignored (SIG_IGN),
+    and every process it starts inherits that; ``setsid``: no terminal. The tests that press
+    Ctrl-C (13 of ``tests/test_resume.py`` failed so) must pass started that way too."""
+    start = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+    )
+    selection = ["tests/test_resume.py", "tests/test_cli.py", "-k", "ctrl_c or sigterm"]
+    result = subprocess.run(
+        [sys.executable, "-c", start, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
+        cwd=SCRATCH.parent,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        start_new_session=True,  # setsid: no controlling terminal
+        check=False,
+        env={**os.environ, "HYPOTHESIS_PROFILE": "dev", "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from scratch.idx import IdxError, idx_bytes, md5, read_idx, write_idx
+from tests.ondisk import traced
 
 IMAGES = np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5)
 
@@ -89,13 +91,82 @@ def test_a_damaged_file_is_an_error_that_names_it_and_the_damage(
     assert str(path) in str(error.value)
 
 
-def test_broken_gzip_data_is_an_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [("cut", "cut short"), ("CRC", "incorrect data check"), ("a changed byte", "Error -3")],
+)
+def test_broken_gzip_data_is_an_error(tmp_path: Path, damage: str, message: str) -> None:
+    data = bytearray(gzip.compress(idx_bytes(IMAGES)))
+    if damage == "cut":
+        data = data[:-20]
+    elif damage == "CRC":
+        data[-8] ^= 1  # the trailer: the CRC of the data inflated
+    else:
+        data[10] = 0xFF  # the first byte of the deflate stream: a block type that does not exist
     path = tmp_path / "broken.gz"
-    path.write_bytes(gzip.compress(idx_bytes(IMAGES))[:-20])
-    with pytest.raises(IdxError, match="broken gzip"):
+    path.write_bytes(bytes(data))
+    with pytest.raises(IdxError, match=f"broken gzip data .*{message}"):
         read_idx(path)
 
 
 def test_an_array_with_no_idx_type_cannot_be_written() -> None:
     with pytest.raises(IdxError, match="no IDX type"):
         idx_bytes(np.zeros(3, dtype=np.uint64))
+
+
+def gzipped(parts: list[bytes], zeros: int = 0) -> bytes:
+    """``parts`` then ``zeros`` zero bytes, gzip-compressed a MiB at a time (never all of it in
+    memory: 100 MiB of zeros compress to about 100 KB)."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as file:
+        for part in parts:
+            file.write(part)
+        for start in range(0, zeros, 2**20):
+            file.write(bytes(min(2**20, zeros - start)))
+    return buffer.getvalue()
+
+
+def test_gzip_data_longer_than_its_header_says_is_refused_without_inflating_it(
+    tmp_path: Path,
+) -> None:
+    """A 3x4x5 array followed by 100 MiB of zeros: the header says 76 bytes (16 of header, 60 of
+    data), so the data is inflated no further than that (a 0.5 MB file of this kind inflates to
+    over a GB)."""
+    path = tmp_path / "long.gz"
+    path.write_bytes(gzipped([idx_bytes(IMAGES)], zeros=100 * 2**20))
+
+    def read() -> None:
+        with pytest.raises(IdxError, match="inflates to more than the 76 bytes its header says"):
+            read_idx(path)
+
+    assert traced(read)[1] < 2**20 + 2 * path.stat().st_size
+
+
+def test_an_array_larger_than_memory_is_refused_before_inflating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSCRATCH_MEMORY_LIMIT", str(16 * 2**20))
+    header = bytes([0, 0, 0x08, 3]) + b"".join(n.to_bytes(4, "big") for n in (100, 1024, 1024))
+    path = tmp_path / "large.gz"
+    path.write_bytes(gzipped([header], zeros=100 * 2**20))
+
+    def read() -> None:
+        with pytest.raises(IdxError) as error:
+            read_idx(path)
+        assert str(error.value) == (
+            f"{path}: its 100x1024x1024 uint8 array would need 104,857,616 bytes (100.0 MiB), "
+            "more than the 16.0 MiB of $DEEPSCRATCH_MEMORY_LIMIT"
+        )
+
+    assert traced(read)[1] < 2**20 + 2 * path.stat().st_size
+
+
+def test_gzip_members_one_after_the_other_are_one_file(tmp_path: Path) -> None:
+    """As ``gzip`` reads them: the members' contents, one after the other."""
+    data = idx_bytes(IMAGES)
+    path = tmp_path / "two.gz"
+    path.write_bytes(gzip.compress(data[:30]) + gzip.compress(data[30:]))
+    np.testing.assert_array_equal(read_idx(path), IMAGES)
+    path.write_bytes(gzip.compress(data) + b"garbage")
+    with pytest.raises(IdxError, match="broken gzip data"):
+        read_idx(path)

@@ -662,6 +662,7 @@ _X = np.zeros((2, 4))
         (lambda: impl.forward_all(_X, _P, batch_norm=True), "no 'gamma1'"),
         (lambda: impl.forward_all(_X, _BN), "batch_norm=True"),
         (lambda: impl.forward_all(_X, {}), "no 'W1'"),
+        (lambda: impl.n_layers({"b1": np.zeros((2, 1))}), "no 'W1'"),
         (lambda: impl.backward_all(np.zeros((2, 4)), np.zeros((2, 3)), []), "differ"),
         (lambda: impl.compute_cost(np.zeros((2, 4)), np.zeros((3, 4)), _P), "differ"),
         (lambda: impl.accuracy(np.zeros(3, int), np.zeros(4, int)), "differ"),
@@ -670,3 +671,30 @@ _X = np.zeros((2, 4))
 def test_bad_input_raises_value_error(call: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"), [("W2", "'W3' but no 'W2'"), ("W3", "'b3' but no 'W3'")]
+)
+def test_a_layer_missing_from_the_parameters_is_refused(missing: str, message: str) -> None:
+    """Without ``W2`` the layers would end at ``W1`` (and without ``W3`` at ``W2``): a shorter
+    network, run silently. A layer's array beyond the last ``W`` says one is missing."""
+    parameters = impl.init_parameters([4, 5, 6, 3])
+    del parameters[missing]
+    X = np.ones((4, 2))
+    with pytest.raises(ValueError, match=f"forward_all: parameters have {message}"):
+        impl.forward_all(X, parameters)
+    with pytest.raises(ValueError, match=f"predict: parameters have {message}"):
+        impl.predict(X, parameters)
+
+
+def test_init_parameters_refuses_layers_larger_than_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPSCRATCH_MEMORY_LIMIT", str(16 * 2**30))
+    weights = 64 * 100_000 + 100_000 * 100_000 + 100_000 * 10
+    biases = 100_000 + 100_000 + 10
+    with pytest.raises(ValueError) as error:
+        impl.init_parameters([64, 100_000, 100_000, 10], dtype=np.float32)
+    assert str(error.value).startswith(
+        f"init_parameters: the parameters of layers [64, 100000, 100000, 10] (float32) would "
+        f"need {(weights + biases) * 4:,} bytes"
+    )

@@ -124,3 +124,16 @@ def test_scaling_divides_by_the_largest_value() -> None:
 def test_an_unknown_normalisation_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown normalisation"):
         fit_normalizer(np.zeros((1, 1)), "whiten")
+
+
+def test_one_hot_refuses_a_matrix_larger_than_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``one_hot(y, len(y))`` for MNIST's 60,000 labels asks for a 60,000 x 60,000 matrix of
+    float64: 28.8 GB, refused before anything is allocated, with the bytes it would need."""
+    monkeypatch.setenv("DEEPSCRATCH_MEMORY_LIMIT", str(16 * 2**30))
+    labels = np.arange(60_000) % 10
+    with pytest.raises(ValueError) as error:
+        one_hot(labels, len(labels))
+    message = str(error.value)
+    assert message.startswith("one_hot: Y (60000, 60000) float64 would need 28,800,000,000 bytes")
+    assert "more than the 16.0 GiB of $DEEPSCRATCH_MEMORY_LIMIT" in message
+    assert message.endswith("is C = 60000 the number of classes?")

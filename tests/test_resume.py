@@ -104,6 +104,9 @@ def test_stopped_at_an_epochs_end_and_resumed_is_the_straight_run(variant: str) 
 def test_ctrl_c_mid_epoch_then_resumed_is_the_straight_run(
     variant: str, step: int, tmp_path: Path
 ) -> None:
+    # What this process does with Ctrl-C: Python's handler, or SIG_IGN when started in the
+    # background (a shell's `tox &`, nohup), which every process started from it inherits.
+    before = signal.getsignal(signal.SIGINT)
     straight = run(variant)
     with pytest.raises(TrainingInterrupted) as stopped:
         run(variant, callback=interrupt_at(step))
@@ -112,7 +115,7 @@ def test_ctrl_c_mid_epoch_then_resumed_is_the_straight_run(
     assert "resume=error.state" in str(stopped.value)
     # Stopped after the step under way, before the next: mid-epoch.
     assert (state.step, state.epoch, state.batch) == (step, *divmod(step, STEPS_PER_EPOCH))
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler put back
+    assert signal.getsignal(signal.SIGINT) == before  # the handler put back
     # Through a file, as the command line does it: nothing lost on the way.
     save_checkpoint(tmp_path / "checkpoint.npz", state, {"note": variant})
     loaded, meta = load_checkpoint(tmp_path / "checkpoint.npz")
@@ -136,6 +139,8 @@ def test_ctrl_c_at_an_epochs_end_stops_there() -> None:
 
 
 def test_a_second_ctrl_c_stops_at_once() -> None:
+    before = signal.getsignal(signal.SIGINT)
+
     def callback(event: Event) -> None:
         signal.raise_signal(signal.SIGINT)
         signal.raise_signal(signal.SIGINT)
@@ -143,7 +148,7 @@ def test_a_second_ctrl_c_stops_at_once() -> None:
     with pytest.raises(KeyboardInterrupt) as stopped:
         run("gd", callback=callback)
     assert type(stopped.value) is KeyboardInterrupt  # not a TrainingInterrupted with a state
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) == before
 
 
 def test_a_resumed_run_may_go_on_for_more_epochs() -> None:
@@ -189,6 +194,21 @@ def test_a_damaged_state_is_refused(damage: Any, message: str) -> None:
     with pytest.raises(ValueError, match="model: resume") as error:
         run("adam, everything", resume=damage(states[-1]))
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize("handler", [signal.SIG_IGN, signal.SIG_DFL])
+def test_ctrl_c_stops_training_however_the_process_was_started(handler: Any) -> None:
+    """Started in the background, a process inherits SIGINT ignored (SIG_IGN); started without
+    Python's handler, the default action (SIG_DFL). Training takes Ctrl-C either way, and puts
+    the handler back as it was."""
+    before = signal.signal(signal.SIGINT, handler)
+    try:
+        with pytest.raises(TrainingInterrupted) as stopped:
+            run("gd", callback=interrupt_at(8))
+        assert stopped.value.state.step == 8
+        assert signal.getsignal(signal.SIGINT) == handler
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 # --- A loss that blows up --------------------------------------------------------------------
