@@ -1,10 +1,11 @@
 """``pytest --impl=PATH``: ``deepscratch check`` as a pytest run.
 
-Installed with the package (the ``pytest11`` entry point), so the option exists wherever
-deepscratch is installed. With ``--impl``, pytest collects one test per function of the learner's
+The option comes from ``deepscratch_pytest`` (the package's ``pytest11`` entry point), so it exists
+wherever deepscratch is installed; that module registers this one only when ``--impl`` is given
+(it imports the checks, and with them torch). With ``--impl``, pytest collects one test per function of the learner's
 file (named after it, so ``-k`` selects them) instead of the project's tests; each runs the same
 checks as ``deepscratch check`` and fails with the same explanation. The run ends with the same
-table. Without ``--impl`` this plugin does nothing.
+table.
 """
 
 from __future__ import annotations
@@ -21,33 +22,6 @@ if TYPE_CHECKING:
     from oracle.checks.runner import Verdict
 
 _VERDICT = "deepscratch_verdict"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("deepscratch", "deepscratch learner mode")
-    group.addoption(
-        "--impl",
-        default="",
-        metavar="PATH",
-        help="check this .py file's or notebook's functions (as 'deepscratch check PATH' does) "
-        "instead of running the collected tests",
-    )
-    group.addoption(
-        "--convention",
-        default="mean",
-        choices=("mean", "course"),
-        help="where your functions put the 1/m: 'mean' (in the loss's backward) or 'course' "
-        "(in linear_backward's dW and db)",
-    )
-    group.addoption("--map", default=None, metavar="FILE", help="the mapping of your functions")
-    group.addoption(
-        "--definitions-only",
-        action="store_true",
-        help="run only the definitions of the --impl file",
-    )
-    group.addoption(
-        "--examples", type=int, default=100, help="inputs drawn for each property (default 100)"
-    )
 
 
 class _State:
