@@ -23,9 +23,9 @@ runs them on a learner's file. Where a check cannot run (a function missing), it
 from __future__ import annotations
 
 import contextvars
-import re
 import functools
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace

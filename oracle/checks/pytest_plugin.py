@@ -2,10 +2,10 @@
 
 The option comes from ``deepscratch_pytest`` (the package's ``pytest11`` entry point), so it exists
 wherever deepscratch is installed; that module registers this one only when ``--impl`` is given
-(it imports the checks, and with them torch). With ``--impl``, pytest collects one test per function of the learner's
-file (named after it, so ``-k`` selects them) instead of the project's tests; each runs the same
-checks as ``deepscratch check`` and fails with the same explanation. The run ends with the same
-table.
+(it imports the checks, and with them torch). With ``--impl``, pytest collects one test per
+function of the learner's file (named after it, so ``-k`` selects them) instead of the project's
+tests; each runs the same checks as ``deepscratch check`` and fails with the same explanation.
+The run ends with the same table.
 """
 
 from __future__ import annotations
