@@ -71,6 +71,9 @@ _NOT_FORMULAS = {
         "predict", "get_predictions", "accuracy", "get_accuracy", "compute_accuracy", "evaluate",
         "score", "make_predictions", "test", "classify",
     ),
+    "the network's sizes (nothing to compare)": (
+        "layer_sizes", "layer_dims", "get_dims", "get_layer_sizes", "sizes", "shapes",
+    ),
     "loads or prepares data (nothing to compare)": (
         "one_hot", "to_one_hot", "one_hot_encode", "encode", "onehot",
         "load", "load_data", "load_dataset", "read", "read_data", "get_data", "load_mnist",

@@ -132,10 +132,8 @@ class Binding:
             for theirs, ours in self.arguments
             if theirs.replace("_", "").lower() != ours.replace("_", "").lower()
         ]
-        if renamed and len(renamed) < len(self.arguments):
+        if renamed:
             said.append("with " + ", ".join(renamed))
-        elif renamed:
-            said.append(f"its arguments read as ({', '.join(o for _, o in self.arguments)})")
         supplied = [o for _, o in self.arguments if o in role.extras and not self.local]
         if supplied:
             said.append(
