@@ -353,6 +353,11 @@ def _check_resume(
     )
 
 
+def _finite(parameters: Parameters) -> bool:
+    """Whether every parameter is finite (a scan of them all: only once training went wrong)."""
+    return all(surely_finite(p) or bool(np.isfinite(p).all()) for p in parameters.values())
+
+
 @contextlib.contextmanager
 def _interrupts_between_steps() -> Iterator[Callable[[], bool]]:
     """Within the block, Ctrl-C (SIGINT) only raises a flag, which the loop reads between two
@@ -488,20 +493,23 @@ def model(
             {name: len(values) for name, values in vars(history).items()},
         )
 
-    def diverged(error: validate.NonFiniteError, where: str, back_to: _Mark) -> TrainingDiverged:
-        """Training stops: ``error`` appeared ``where`` in step ``step + 1``; the run goes back to
-        ``back_to``, the start of the step whose update led there."""
+    def diverged(
+        error: validate.NonFiniteError, where: str, back_to: _Mark, at: int | None = None
+    ) -> TrainingDiverged:
+        """Training stops: ``error`` appeared ``where`` in step ``at`` (``step + 1`` unless
+        given); the run goes back to ``back_to``, the start of the step whose update led there."""
+        at = step + 1 if at is None else at
         cause = f"{error.summary} {where}"
         if back_to.step == 0:  # the very first step: the data's scale, not only the rate
             cause += f" (the largest |X| is {np.max(np.abs(X)):g}: is X normalised?)"
         return TrainingDiverged(
-            f"model: training diverged at step {step + 1} (epoch {epoch + 1} of {iteration}): "
+            f"model: training diverged at step {at} (epoch {epoch + 1} of {iteration}): "
             f"{cause}. Try a smaller learning rate than {lr:g}, e.g. {lr / 10:g}: error.state is "
             f"the run before step {back_to.step + 1} (its parameters are the last good ones), "
             "and model(..., resume=error.state, learning_rate=...) goes on from there.",
             back_to.state(history),
             epoch + 1,
-            step + 1,
+            at,
             cause,
         )
 
@@ -534,7 +542,11 @@ def model(
                         )
                         grads = backward_checked(AL, Y_batch, caches, lambd)
                 except validate.NonFiniteError as error:
-                    # The parameters are no good: the update that made them is to blame.
+                    # The parameters are no good: the update that made them is to blame. The
+                    # update is not checked itself (that would scan every parameter at every
+                    # step): a NaN or an infinity it wrote is found here, in the next forward.
+                    if previous is not None and not _finite(parameters):
+                        raise diverged(error, "in the update", previous, step) from None
                     raise diverged(
                         error, "in the forward or backward pass", previous or mark
                     ) from None
@@ -545,9 +557,6 @@ def model(
                         # Nothing reads the gradients after the update: the step may write
                         # the new parameters over them instead of into new arrays.
                         parameters = opt.step(parameters, grads, lr, overwrite_grads=True)
-                        for key, value in parameters.items():
-                            if not surely_finite(value):  # the full check only when in doubt
-                                validate.finite("model", key, value)
                 except validate.NonFiniteError as error:
                     raise diverged(error, "in the update", mark) from None
                 step += 1

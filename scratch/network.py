@@ -217,7 +217,11 @@ def forward_all(
         )
     if masks is not None and len(masks) != L - 1:
         raise ValueError(f"forward_all: {len(masks)} dropout masks for {L - 1} hidden layers")
-    parameters = validate.parameters("forward_all", parameters, batch_norm, not training)
+    # Shapes and dtypes here; NaN and infinities in the weights are found by forward_checked from
+    # the first column of each Z, instead of a scan of every weight at every call.
+    parameters = validate.parameters(
+        "forward_all", parameters, batch_norm, not training, scan_weights=False
+    )
     X = validate.examples("forward_all", X, parameters["W1"].shape[1])
     return forward_checked(
         X, parameters, hidden_activation, output, keep_prob, rng, batch_norm, masks, training
@@ -235,9 +239,29 @@ def forward_checked(
     masks: Sequence[Array] | None = None,
     training: bool = True,
 ) -> tuple[Array, list[Cache]]:
-    """``forward_all`` for arguments already checked, such as ``model``'s at every step: it
-    checked ``X`` once, and the parameters after each update, so checking again would only cost
-    time (a pass over every weight per step). ``AL`` is still checked for overflow."""
+    """``forward_all`` for arguments whose shapes are already checked, such as ``model``'s at
+    every step (it checked ``X`` once). NaN and infinities are found without a scan of the
+    weights: see ``check_forward``."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
+        AL, caches = _forward(
+            X, parameters, hidden_activation, output, keep_prob, rng, batch_norm, masks, training
+        )
+    check_forward(X, parameters, AL, caches, batch_norm, not training)
+    return AL, caches
+
+
+def _forward(
+    X: Array,
+    parameters: Parameters,
+    hidden_activation: str,
+    output: str,
+    keep_prob: float,
+    rng: Generator | None,
+    batch_norm: bool,
+    masks: Sequence[Array] | None,
+    training: bool,
+) -> tuple[Array, list[Cache]]:
+    """The arithmetic of ``forward_all``, unchecked."""
     L = n_layers(parameters)
     dropout = training and keep_prob < 1
     g = ACTIVATIONS[hidden_activation][0]
@@ -265,8 +289,35 @@ def forward_checked(
         caches.append(cache)
     AL, layer_cache = layer_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output)
     caches.append(Cache(layer_cache))
-    validate.overflow("forward_all", "AL", AL, "X and the parameters")
     return AL, caches
+
+
+def check_forward(
+    X: Array,
+    parameters: Parameters,
+    AL: Array,
+    caches: Sequence[Cache],
+    batch_norm: bool = False,
+    prediction: bool = False,
+) -> None:
+    """``NonFiniteError`` if ``X`` or a parameter holds a NaN or an infinity (named as
+    ``validate.parameters`` names it), or if ``AL`` overflowed.
+
+    The weights are not scanned. With ``X`` finite (checked by the caller), a NaN or an infinity
+    anywhere in row ``i`` of ``W{l}`` (or in ``b{l}[i]``) makes ``Z{l}[i, j]`` NaN or infinite for
+    every example ``j``: ``inf * x`` is infinite and ``inf * 0`` is NaN, and a sum with an infinite
+    or NaN term is infinite or NaN. So the first column of each ``Z`` (``n_l`` numbers) holds the
+    answer for all of ``W{l}`` (``n_l * n_{l-1}``), layer after layer; ``AL`` is checked whole
+    (an activation such as relu can hide a value, ``relu(-inf) = 0``, so each ``Z`` is looked at
+    before its activation). Only when something is not finite are the inputs scanned, to say which.
+    """
+    columns = [c.Z_linear for c in caches if c.Z_linear is not None]
+    columns += [c.layer.Z for c in caches]
+    if all(np.isfinite(Z[:, :1]).all() for Z in columns) and np.isfinite(AL).all():
+        return
+    validate.parameters("forward_all", parameters, batch_norm, prediction)
+    validate.finite("forward_all", "X", X)
+    validate.overflow("forward_all", "AL", AL, "X and the parameters")
 
 
 def _input_layer_backward(dZ: Array, A_prev: Array) -> tuple[Array, Array]:
@@ -403,18 +454,24 @@ def update_parameters(parameters: Parameters, grads: Gradients, learning_rate: f
     Returns new parameters; the given dict and its arrays are not changed. Parameters without a
     gradient (batch norm's running statistics) are carried over as they are.
     """
-    learning_rate = validate.number("update_parameters", "learning_rate", learning_rate, 0.0)
-    pairs = validate.gradients("update_parameters", parameters, grads)
+    where = "update_parameters"
+    learning_rate = validate.number(where, "learning_rate", learning_rate, 0.0)
+    pairs = validate.gradients(where, parameters, grads, scan=False)  # shapes: NumPy broadcasts
     updated = dict(parameters)
     for name, (parameter, grad) in pairs.items():
         updated[name] = parameter - learning_rate * grad
-        validate.overflow(
-            "update_parameters",
-            name,
-            updated[name],
-            f"{name} and d{name}",
-            f"; try a smaller learning rate than {learning_rate:g}",
-        )
+        # A NaN or an infinity in the parameter or its gradient reaches the new value: one quick
+        # pass over it, and a scan of the inputs (to say which) only when in doubt.
+        if not surely_finite(updated[name]):
+            validate.finite(where, name, parameter)
+            validate.finite(where, f"d{name}", grad)
+            validate.overflow(
+                where,
+                name,
+                updated[name],
+                f"{name} and d{name}",
+                f"; try a smaller learning rate than {learning_rate:g}",
+            )
     return updated
 
 

@@ -205,7 +205,11 @@ def mapping(where: str, parameters: object, what: str = "parameters") -> Mapping
 
 
 def parameters(
-    where: str, parameters: object, batch_norm: bool | None = None, prediction: bool = False
+    where: str,
+    parameters: object,
+    batch_norm: bool | None = None,
+    prediction: bool = False,
+    scan_weights: bool = True,
 ) -> dict[str, Array]:
     """Check ``W1 .. WL`` and each layer's ``b`` (or batch norm's ``gamma, beta, running_mean,
     running_var``) for shapes that chain, and finite values; return them as arrays (a new dict;
@@ -213,6 +217,9 @@ def parameters(
 
     ``batch_norm=None``: a hidden layer is batch-normed when ``gamma{l}`` is there. Its running
     statistics are needed for ``prediction`` (and checked whenever they are there).
+    ``scan_weights=False``: the weights ``W{l}`` are not scanned for NaN and infinities (their
+    shapes and dtypes still are), for a caller that checks them another way at less cost
+    (``network.forward_all``, from the first column of each ``Z``); the columns are always scanned.
     """
     checked: dict[str, Array] = dict(mapping(where, parameters))
     L = 0
@@ -237,7 +244,8 @@ def parameters(
                 f"{where}: W{layer} is {W.shape} but layer {layer - 1} has {n_prev} units: "
                 f"expected W{layer} ({W.shape[0]}, {n_prev}){guess}"
             )
-        finite(where, f"W{layer}", W)
+        if scan_weights:
+            finite(where, f"W{layer}", W)
         n = W.shape[0]
         normed = layer < L and (f"gamma{layer}" in checked if batch_norm is None else batch_norm)
         for key in [f"{k}{layer}" for k in BATCHNORM_KEYS] if normed else [f"b{layer}"]:
@@ -253,9 +261,13 @@ def parameters(
     return checked
 
 
-def gradients(where: str, parameters: object, grads: object) -> dict[str, tuple[Array, Array]]:
+def gradients(
+    where: str, parameters: object, grads: object, scan: bool = True
+) -> dict[str, tuple[Array, Array]]:
     """For each gradient ``"dW1"`` of ``grads``: ``"W1" -> (W1, dW1)``, checked to be finite and
-    of the same shape (NumPy would broadcast a ``(n, 1)`` gradient over a ``(n, k)`` parameter)."""
+    of the same shape (NumPy would broadcast a ``(n, 1)`` gradient over a ``(n, k)`` parameter).
+    ``scan=False``: the values are not scanned for NaN and infinities (only shapes and dtypes
+    are checked), for a caller that checks its result instead (``network.update_parameters``)."""
     parameters = mapping(where, parameters)
     pairs = {}
     for key, grad in mapping(where, grads, "grads").items():
@@ -270,8 +282,9 @@ def gradients(where: str, parameters: object, grads: object) -> dict[str, tuple[
                 f"{where}: {key} is {gradient.shape} but {name} is {parameter.shape}: a gradient "
                 f"has the shape of its parameter{guess}"
             )
-        finite(where, name, parameter)
-        finite(where, key, gradient)
+        if scan:
+            finite(where, name, parameter)
+            finite(where, key, gradient)
         pairs[name] = (parameter, gradient)
     return pairs
 
