@@ -27,10 +27,10 @@ import numpy as np
 from scratch import validate
 from scratch._types import Array, Generator
 from scratch.batchnorm import BatchNormCache, batchnorm_backward, batchnorm_forward
+from scratch.blas import add_product
 from scratch.linear import (
     ACTIVATIONS,
     LayerCache,
-    layer_backward,
     layer_forward,
     linear_backward,
     linear_forward,
@@ -346,44 +346,77 @@ def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.
     return backward_checked(AL, Y, caches, lambd)
 
 
-def backward_checked(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.0) -> Gradients:
+def backward_checked(
+    AL: Array,
+    Y: Array,
+    caches: Sequence[Cache],
+    lambd: float = 0.0,
+    descend: float | None = None,
+) -> Gradients:
     """``backward_all`` for arguments already checked (``model``'s ``Y`` once, ``AL`` and the
-    caches by ``forward_checked``). The gradients are still checked for overflow."""
+    caches by ``forward_checked``). The gradients are still checked for overflow.
+
+    ``descend``: a learning rate. Each ``W{l}`` (the array in the caches) then takes its step of
+    gradient descent in place, ``W{l} = W{l} - descend * dW{l}``, in the very product that
+    computes ``dW{l}`` (``_descend_linear``), and the gradients returned are the others only
+    (``db{l}``, ``dgamma{l}``, ``dbeta{l}``): ``dW{l}`` is never written out.
+    """
     m = Y.shape[1]
     L = len(caches)
     grads: Gradients = {}
     out = caches[-1].layer
     if out.activation == "softmax":
         dZL = softmax_cross_entropy_backward(AL, Y)
-        dA_prev, dW, db = linear_backward(dZL, out.A_prev, out.W)
     else:
-        dA_prev, dW, db = layer_backward(binary_cross_entropy_backward(AL, Y), out)
-    grads[f"dW{L}"], grads[f"db{L}"] = dW, db
-    for layer in range(L - 1, 0, -1):
+        dZL = ACTIVATIONS[out.activation][1](binary_cross_entropy_backward(AL, Y), out.Z)
+    dZ, A_prev, W = dZL, out.A_prev, out.W
+    dA_prev: Array | None = None
+    for layer in range(L, 0, -1):
         cache = caches[layer - 1]
-        dA = dA_prev
-        if cache.mask is not None:
-            dA = dropout_backward(dA, cache.mask, cache.keep_prob)
-        dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
-        if cache.batchnorm is not None:
-            dZ, grads[f"dgamma{layer}"], grads[f"dbeta{layer}"] = batchnorm_backward(
-                dZ, cache.batchnorm
-            )
-        if layer > 1:
-            dA_prev, dW, db = linear_backward(dZ, cache.layer.A_prev, cache.layer.W)
+        if layer < L:  # a hidden layer: back through dropout, the activation, batch norm
+            assert dA_prev is not None  # layer + 1 > 1 computed it
+            dA = dA_prev
+            if cache.mask is not None:
+                dA = dropout_backward(dA, cache.mask, cache.keep_prob)
+            dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
+            if cache.batchnorm is not None:
+                dZ, grads[f"dgamma{layer}"], grads[f"dbeta{layer}"] = batchnorm_backward(
+                    dZ, cache.batchnorm
+                )
+            A_prev, W = cache.layer.A_prev, cache.layer.W
+        if descend is not None:
+            dA_prev, db = _descend_linear(dZ, A_prev, W, descend, descend * lambd / m, layer > 1)
+        elif layer > 1:
+            dA_prev, dW, db = linear_backward(dZ, A_prev, W)
         else:
-            dW, db = _input_layer_backward(dZ, cache.layer.A_prev)
+            dW, db = _input_layer_backward(dZ, A_prev)
+        if descend is None:
+            grads[f"dW{layer}"] = dW + l2_penalty_backward(W, lambd, m) if lambd else dW
         if cache.batchnorm is None:
             grads[f"db{layer}"] = db  # a batch-normed layer's db (of the absent b{l}) is dropped
-        grads[f"dW{layer}"] = dW
-    if lambd:
-        for layer in range(1, L + 1):
-            W = caches[layer - 1].layer.W
-            grads[f"dW{layer}"] = grads[f"dW{layer}"] + l2_penalty_backward(W, lambd, m)
     for key, grad in grads.items():
         if not surely_finite(grad):  # the full check (and its message) only when in doubt
             validate.overflow("backward_all", key, grad, "AL, Y and the caches")
     return grads
+
+
+def _descend_linear(
+    dZ: Array, A_prev: Array, W: Array, learning_rate: float, decay: float, need_dA: bool
+) -> tuple[Array | None, Array]:
+    """``linear_backward`` and gradient descent on ``W`` at once: ``dA_prev = W.T @ dZ`` (from
+    ``W`` before its step; ``None`` unless ``need_dA``), ``db``, and then, in place,
+
+    ``W = W - learning_rate * (dZ @ A_prev.T + (lambd / m) W)``
+    ``  = (1 - decay) W - learning_rate * dZ @ A_prev.T``
+
+    with ``decay = learning_rate * lambd / m`` (L2's "weight decay"): one BLAS ``gemm`` adds the
+    product into ``W`` (``blas.add_product``), so ``dW`` is never written out and the step costs no
+    pass over ``W`` of its own.
+    """
+    dA_prev = W.T @ dZ if need_dA else None
+    db = dZ.sum(axis=1, keepdims=True)
+    add_product(W, dZ, A_prev.T, -learning_rate, 1.0 - decay)
+    return dA_prev, db
 
 
 def surely_finite(A: Array) -> bool:

@@ -1,0 +1,87 @@
+"""One BLAS call that NumPy's ``@`` does not offer: a product added into an existing array.
+
+``add_product(C, A, B, alpha, beta)`` computes ``C = beta * C + alpha * (A @ B)`` and writes it
+into ``C``: BLAS's ``gemm``, which NumPy uses for ``@`` but only with ``beta = 0`` and a new
+array. ``model()`` uses it for gradient descent, ``W = W - learning_rate * (dZ @ A_prev.T)``, so
+that ``dW`` is never written out: the update costs no pass over ``W`` of its own.
+
+The call goes to the very BLAS library that NumPy's ``@`` uses (found with threadpoolctl), so
+that the products of a training step share one pool of threads: two BLAS libraries in one loop,
+each keeping its threads spinning for a while after a call, slow each other down several times.
+Where that library's ``cblas_?gemm`` cannot be found (NumPy built against another BLAS), or for
+arrays it does not take, the same sum is computed with NumPy instead (``C *= beta`` then
+``C += alpha * (A @ B)``): the same values up to rounding.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from scratch._types import Array
+
+#: CBLAS's constants: row-major storage, and whether an operand is transposed.
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+
+
+@functools.cache
+def _gemm(dtype: str) -> Callable[..., None] | None:
+    """NumPy's own ``cblas_sgemm`` (``dtype="float32"``) or ``cblas_dgemm``, or ``None``.
+
+    NumPy's wheels ship OpenBLAS built for 64-bit integers, its symbols named
+    ``scipy_cblas_sgemm64_``; any other build is left to the NumPy fallback."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        paths = [
+            info["filepath"]
+            for info in threadpool_info()
+            if info["internal_api"] == "openblas" and "numpy" in info["filepath"]
+        ]
+        if not paths:
+            return None
+        letter = "s" if dtype == "float32" else "d"
+        function = getattr(ctypes.CDLL(paths[0]), f"scipy_cblas_{letter}gemm64_")
+    except (ImportError, OSError, AttributeError):
+        return None
+    number = ctypes.c_float if dtype == "float32" else ctypes.c_double
+    integer, pointer, flag = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
+    function.argtypes = [flag, flag, flag, integer, integer, integer, number, pointer, integer,
+                         pointer, integer, number, pointer, integer]  # fmt: skip
+    function.restype = None
+    return function
+
+
+def _operand(A: Array) -> tuple[Array, int, int]:
+    """``A`` as CBLAS takes it in row-major order: the array, whether it is transposed, and its
+    leading dimension. A Fortran-ordered ``A`` is the row-major ``A.T``, read transposed."""
+    if A.flags.c_contiguous:
+        return A, NO_TRANS, max(A.shape[1], 1)
+    if A.flags.f_contiguous:
+        return A, TRANS, max(A.shape[0], 1)
+    A = np.ascontiguousarray(A)
+    return A, NO_TRANS, max(A.shape[1], 1)
+
+
+def add_product(C: Array, A: Array, B: Array, alpha: float, beta: float = 1.0) -> None:
+    """``C = beta * C + alpha * (A @ B)``, written into ``C``.
+
+    ``A: (n, k), B: (k, p), C: (n, p)``; ``C`` must be a writeable array, and ``A``, ``B`` of its
+    dtype for the BLAS call (otherwise NumPy computes it, with NumPy's promotion)."""
+    gemm: Any = None
+    if C.dtype in (np.float32, np.float64) and A.dtype == B.dtype == C.dtype:
+        gemm = _gemm(str(C.dtype))
+    if gemm is None or not C.flags.c_contiguous or not C.flags.writeable or 0 in A.shape:
+        if beta != 1:
+            C *= beta
+        C += alpha * (A @ B)
+        return
+    (n, k), p = A.shape, B.shape[1]
+    A, trans_a, lda = _operand(A)
+    B, trans_b, ldb = _operand(B)
+    gemm(ROW_MAJOR, trans_a, trans_b, n, p, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb,
+         beta, C.ctypes.data, max(p, 1))  # fmt: skip
