@@ -564,6 +564,9 @@ def main(argv: list[str] | None = None) -> None:
         help="cores other processes may take during a chunk of a round that counts",
     )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=list(SIZES), help="hidden widths (784-H-10)"
+    )
     parser.add_argument("--max-epochs", type=int, default=12, help="for the time to 98%%")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument(
@@ -589,7 +592,7 @@ def main(argv: list[str] | None = None) -> None:
             "cores": os.cpu_count(),
             "epoch": [
                 summary(run_size(data, H, args.rounds, args.max_load, args.retries), args.rounds)
-                for H in SIZES
+                for H in args.sizes
             ],
         }
         if args.quick:

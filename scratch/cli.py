@@ -44,6 +44,7 @@ from scratch.data import DATASETS, DataError, Dataset, load_dataset
 from scratch.idx import IdxError
 from scratch.model import TrainingDiverged, TrainingInterrupted, TrainingState
 from scratch.preprocessing import NORMALIZATIONS, fit_normalizer, flatten, one_hot, train_dev_split
+from scratch.threads import blas_threads, threads_for
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
@@ -207,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--out", type=Path, help="output folder (default: runs/<dataset>-<date>-<time>)"
+    )
+    train.add_argument(
+        "--threads",
+        type=_positive_int,
+        help="threads for the matrix products (NumPy's BLAS); default: 1 for a network as small "
+        "as the digits default (two threads gain nothing there and lose much beside other "
+        "work), else every core; OPENBLAS_NUM_THREADS=N in the environment sets the default",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument(
@@ -407,9 +415,11 @@ def train(args: argparse.Namespace) -> int:
                 postfix |= {"dev_loss": f"{event.dev_loss:.4f}", "dev_acc": f"{event.dev_acc:.4f}"}
             bar.set_postfix(postfix, refresh=False)
 
+    layer_dims = [X_train.shape[0], *config["hidden_layers"], C]
+    threads = args.threads or threads_for(layer_dims, config["batch_size"])
     start = time.perf_counter()
     try:
-        with bar:
+        with bar, blas_threads(threads):
             parameters, history = model(
                 normalizer.apply(X_train),
                 one_hot(y_train, C),
