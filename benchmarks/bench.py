@@ -489,11 +489,14 @@ PROFILED = (
     ("cost_checked", "cost"),
     ("backward_checked", "backward, both layers"),
     ("softmax_cross_entropy_backward", "  dZ2 = (AL - Y) / m"),
-    ("linear_backward", "  layer 2: dA1, dW2, db2"),
     ("relu_backward", "  relu_backward"),
-    ("_input_layer_backward", "  layer 1: dW1, db1"),
-    ("step", "update (Optimizer.step)"),
-    ("surely_finite", "quick finiteness passes"),
+    ("_descend_linear", "  SGD: dA_prev, db, and W -= lr dZ @ A_prev.T in one gemm"),
+    ("add_product", "    the gemm (dW and the step of W)"),
+    ("linear_backward", "  Adam: layer 2's dA1, dW2, db2"),
+    ("_input_layer_backward", "  Adam: layer 1's dW1, db1"),
+    ("surely_finite", "  finiteness pass over the gradients"),
+    ("step", "update (Optimizer.step; SGD: the biases only)"),
+    ("here", "the run's position, kept at every step"),
 )
 
 
