@@ -52,17 +52,16 @@ def number(
 ) -> float:
     """``value`` as a finite float from ``low`` to ``high`` (no upper bound by default; each end
     closed unless ``*_open``), else ``ValueError`` saying what it must be."""
+    if not isinstance(value, bool) and isinstance(value, numbers.Real):
+        x = float(value)
+        inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
+        if math.isfinite(x) and inside:
+            return x
     if math.isfinite(high):
         wanted = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     else:
         wanted = f"a finite number {'>' if low_open else '>='} {low:g}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
-    x = float(value)
-    inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
-    if not math.isfinite(x) or not inside:
-        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
-    return x
+    raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
 
 
 def integer(where: str, name: str, value: object, minimum: int = 0) -> int:
@@ -111,14 +110,11 @@ def finite(where: str, name: str, A: Array, hint: str = "") -> None:
     """``NonFiniteError`` if ``A`` has a NaN or an infinity: how many, and where the first is."""
     if A.dtype.kind != "f":
         return  # integers and booleans are always finite
-    if A.flags.c_contiguous or A.flags.f_contiguous:
-        # The quick way first: A . A is one BLAS pass without a temporary, and finite only if
-        # every element is (NaN or inf anywhere makes it NaN or inf; a finite A whose squares
-        # overflow only sends it the slow way).
-        flat = A.ravel(order="K")
-        with np.errstate(over="ignore", invalid="ignore"):
-            if np.isfinite(np.dot(flat, flat)):
-                return
+    # The quick way first: a NaN anywhere makes the smallest and the largest element NaN, and an
+    # infinity is one of them (two reductions, no temporary); the element-wise scan, which says
+    # where, only when one of them is not finite.
+    if np.isfinite(A.min(initial=0.0)) and np.isfinite(A.max(initial=0.0)):
+        return
     bad = ~np.isfinite(A)
     if bad.any():
         if A.ndim == 0:
