@@ -29,8 +29,9 @@ ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
 @functools.cache
-def _gemm(dtype: str) -> Callable[..., None] | None:
-    """NumPy's own ``cblas_sgemm`` (``dtype="float32"``) or ``cblas_dgemm``, or ``None``.
+def _gemm(char: str) -> Callable[..., None] | None:
+    """NumPy's own ``cblas_sgemm`` (``char="f"``, float32) or ``cblas_dgemm`` (``"d"``), or
+    ``None``.
 
     NumPy's wheels ship OpenBLAS built for 64-bit integers, its symbols named
     ``scipy_cblas_sgemm64_``; any other build is left to the NumPy fallback."""
@@ -44,11 +45,11 @@ def _gemm(dtype: str) -> Callable[..., None] | None:
         ]
         if not paths:
             return None
-        letter = "s" if dtype == "float32" else "d"
+        letter = "s" if char == "f" else "d"
         function = getattr(ctypes.CDLL(paths[0]), f"scipy_cblas_{letter}gemm64_")
     except (ImportError, OSError, AttributeError):
         return None
-    number = ctypes.c_float if dtype == "float32" else ctypes.c_double
+    number = ctypes.c_float if char == "f" else ctypes.c_double
     integer, pointer, flag = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
     function.argtypes = [flag, flag, flag, integer, integer, integer, number, pointer, integer,
                          pointer, integer, number, pointer, integer]  # fmt: skip
@@ -73,8 +74,8 @@ def add_product(C: Array, A: Array, B: Array, alpha: float, beta: float = 1.0) -
     ``A: (n, k), B: (k, p), C: (n, p)``; ``C`` must be a writeable array, and ``A``, ``B`` of its
     dtype for the BLAS call (otherwise NumPy computes it, with NumPy's promotion)."""
     gemm: Any = None
-    if C.dtype in (np.float32, np.float64) and A.dtype == B.dtype == C.dtype:
-        gemm = _gemm(str(C.dtype))
+    if C.dtype.char in "fd" and A.dtype == B.dtype == C.dtype:
+        gemm = _gemm(C.dtype.char)
     if gemm is None or not C.flags.c_contiguous or not C.flags.writeable or 0 in A.shape:
         if beta != 1:
             C *= beta
