@@ -419,15 +419,8 @@ def _descend_linear(
     return dA_prev, db
 
 
-def surely_finite(A: Array) -> bool:
-    """``True`` when every element of ``A`` is finite, decided quickly; ``False`` means "look
-    closer" with ``validate.finite`` (which says where). For the checks of every training step."""
-    if A.dtype.kind != "f":
-        return True  # integers and booleans are always finite (as validate.finite says)
-    # The smallest and the largest element: a NaN anywhere makes both NaN, and an infinity is one
-    # of them. Two vectorised reductions without a temporary, which cannot overflow (a dot product
-    # could, and would need np.errstate, which costs more than the reductions of a small array).
-    return bool(np.isfinite(A.min(initial=0.0)) and np.isfinite(A.max(initial=0.0)))
+#: The quick finiteness test of every training step (``validate.surely_finite``).
+surely_finite = validate.surely_finite
 
 
 def compute_cost(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0) -> Array:

@@ -108,12 +108,7 @@ def real_array(where: str, name: str, value: object) -> Array:
 
 def finite(where: str, name: str, A: Array, hint: str = "") -> None:
     """``NonFiniteError`` if ``A`` has a NaN or an infinity: how many, and where the first is."""
-    if A.dtype.kind != "f":
-        return  # integers and booleans are always finite
-    # The quick way first: a NaN anywhere makes the smallest and the largest element NaN, and an
-    # infinity is one of them (two reductions, no temporary); the element-wise scan, which says
-    # where, only when one of them is not finite.
-    if np.isfinite(A.min(initial=0.0)) and np.isfinite(A.max(initial=0.0)):
+    if surely_finite(A):  # the quick test; the element-wise scan, which says where, if in doubt
         return
     bad = ~np.isfinite(A)
     if bad.any():
@@ -130,6 +125,27 @@ def finite(where: str, name: str, A: Array, hint: str = "") -> None:
             index = ", ".join(map(str, first))
             detail = f"{summary} (the first: {name}[{index}] = {A[first]})"
         raise NonFiniteError(f"{where}: {detail}{hint}", summary)
+
+
+#: From this many elements on, ``surely_finite`` takes a dot product (one BLAS pass); below, the
+#: smallest and the largest element (two reductions, and no ``np.errstate``, which costs more
+#: than a pass over a small array).
+DOT_SIZE = 4096
+
+
+def surely_finite(A: Array) -> bool:
+    """``True`` when every element of ``A`` is finite, decided quickly; ``False`` means "look
+    closer" with ``finite`` (which says where): a finite array whose squares overflow is doubted
+    too. For the checks of every training step."""
+    if A.dtype.kind != "f":
+        return True  # integers and booleans are always finite
+    if A.size >= DOT_SIZE and (A.flags.c_contiguous or A.flags.f_contiguous):
+        # A . A: one vectorised BLAS pass without a temporary, NaN or inf if any element is.
+        flat = A.ravel(order="K")  # a view of a contiguous array, in memory order
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow only means "look closer"
+            return bool(np.isfinite(np.dot(flat, flat)))
+    # A NaN anywhere makes the smallest and the largest element NaN, and an infinity is one of them.
+    return bool(np.isfinite(A.min(initial=0.0)) and np.isfinite(A.max(initial=0.0)))
 
 
 def overflow(where: str, name: str, A: Array, inputs: str, advice: str = "") -> None:
