@@ -1,9 +1,13 @@
-"""One BLAS call that NumPy's ``@`` does not offer: a product added into an existing array.
+"""Two BLAS calls that NumPy does not offer: a product, or a scaled array, added into an array.
 
 ``add_product(C, A, B, alpha, beta)`` computes ``C = beta * C + alpha * (A @ B)`` and writes it
 into ``C``: BLAS's ``gemm``, which NumPy uses for ``@`` but only with ``beta = 0`` and a new
 array. ``model()`` uses it for gradient descent, ``W = W - learning_rate * (dZ @ A_prev.T)``, so
 that ``dW`` is never written out: the update costs no pass over ``W`` of its own.
+
+``add_scaled(y, x, alpha, beta)`` computes ``y = beta * y + alpha * x`` into ``y`` in one pass
+(OpenBLAS's ``axpby``, on every thread), where NumPy takes two or three (``y *= beta``, a temporary
+``alpha * x``, ``y += ...``): the moving averages and the step of the optimizers' in-place update.
 
 The call goes to the very BLAS library that NumPy's ``@`` uses (found with threadpoolctl), so
 that the products of a training step share one pool of threads: two BLAS libraries in one loop,
@@ -29,12 +33,8 @@ ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
 @functools.cache
-def _gemm(char: str) -> Callable[..., None] | None:
-    """NumPy's own ``cblas_sgemm`` (``char="f"``, float32) or ``cblas_dgemm`` (``"d"``), or
-    ``None``.
-
-    NumPy's wheels ship OpenBLAS built for 64-bit integers, its symbols named
-    ``scipy_cblas_sgemm64_``; any other build is left to the NumPy fallback."""
+def _numpy_blas() -> ctypes.CDLL | None:
+    """The OpenBLAS library that NumPy itself uses, or ``None`` (NumPy built otherwise)."""
     try:
         from threadpoolctl import threadpool_info
 
@@ -43,16 +43,30 @@ def _gemm(char: str) -> Callable[..., None] | None:
             for info in threadpool_info()
             if info["internal_api"] == "openblas" and "numpy" in info["filepath"]
         ]
-        if not paths:
-            return None
-        letter = "s" if char == "f" else "d"
-        function = getattr(ctypes.CDLL(paths[0]), f"scipy_cblas_{letter}gemm64_")
-    except (ImportError, OSError, AttributeError):
+        return ctypes.CDLL(paths[0]) if paths else None
+    except (ImportError, OSError):
+        return None
+
+
+@functools.cache
+def _cblas(routine: str, char: str) -> Callable[..., None] | None:
+    """NumPy's own ``cblas_sgemm`` (``routine="gemm"``, ``char="f"``: float32) or ``dgemm``
+    (``"d"``: float64), or ``axpby``, or ``None``.
+
+    NumPy's wheels ship OpenBLAS built for 64-bit integers, its symbols named
+    ``scipy_cblas_sgemm64_``; any other build is left to the NumPy fallback."""
+    library = _numpy_blas()
+    letter = "s" if char == "f" else "d"
+    function = getattr(library, f"scipy_cblas_{letter}{routine}64_", None)
+    if function is None:
         return None
     number = ctypes.c_float if char == "f" else ctypes.c_double
     integer, pointer, flag = ctypes.c_int64, ctypes.c_void_p, ctypes.c_int
-    function.argtypes = [flag, flag, flag, integer, integer, integer, number, pointer, integer,
-                         pointer, integer, number, pointer, integer]  # fmt: skip
+    if routine == "gemm":
+        function.argtypes = [flag, flag, flag, integer, integer, integer, number, pointer,
+                             integer, pointer, integer, number, pointer, integer]  # fmt: skip
+    else:  # axpby: n, alpha, x, incx, beta, y, incy
+        function.argtypes = [integer, number, pointer, integer, number, pointer, integer]
     function.restype = None
     return function
 
@@ -75,7 +89,7 @@ def add_product(C: Array, A: Array, B: Array, alpha: float, beta: float = 1.0) -
     dtype for the BLAS call (otherwise NumPy computes it, with NumPy's promotion)."""
     gemm: Any = None
     if C.dtype.char in "fd" and A.dtype == B.dtype == C.dtype:
-        gemm = _gemm(C.dtype.char)
+        gemm = _cblas("gemm", C.dtype.char)
     if gemm is None or not C.flags.c_contiguous or not C.flags.writeable or 0 in A.shape:
         if beta != 1:
             C *= beta
@@ -86,3 +100,22 @@ def add_product(C: Array, A: Array, B: Array, alpha: float, beta: float = 1.0) -
     B, trans_b, ldb = _operand(B)
     gemm(ROW_MAJOR, trans_a, trans_b, n, p, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb,
          beta, C.ctypes.data, max(p, 1))  # fmt: skip
+
+
+def add_scaled(y: Array, x: Array, alpha: float, beta: float = 1.0) -> None:
+    """``y = beta * y + alpha * x``, written into ``y`` (``x`` and ``y`` of one shape).
+
+    One BLAS pass when both are contiguous in the same order and of ``y``'s float dtype;
+    otherwise NumPy computes it (``y *= beta``, then ``y += alpha * x``)."""
+    axpby: Any = None
+    same_order = (y.flags.c_contiguous and x.flags.c_contiguous) or (
+        y.flags.f_contiguous and x.flags.f_contiguous
+    )
+    if y.dtype.char in "fd" and x.dtype == y.dtype and x.shape == y.shape and same_order:
+        axpby = _cblas("axpby", y.dtype.char)
+    if axpby is None or not y.flags.writeable:
+        if beta != 1:
+            y *= beta
+        y += alpha * x
+        return
+    axpby(y.size, alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)

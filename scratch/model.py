@@ -516,9 +516,9 @@ def model(
     ) -> Parameters:
         if batch_norm:
             params = update_batchnorm_statistics(params, caches)
-        # Nothing reads the gradients after the update: the step may write the new parameters
-        # over them instead of into new arrays.
-        return o.step(params, grads, rate, overwrite_grads=True)
+        # Nothing reads the gradients after the update, and the run's parameters are its own
+        # (with copies at the epoch's start to go back to): the step writes into both.
+        return o.step(params, grads, rate, overwrite_grads=True, in_place=True)
 
     def replay(snapshot: _Snapshot, batch: int) -> tuple[Parameters, dict[str, Array]]:
         """The parameters and optimizer state before mini-batch ``batch`` of the snapshot's
