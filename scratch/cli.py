@@ -63,6 +63,7 @@ from scratch.idx import IdxError
 from scratch.model import Event, History, TrainingDiverged, TrainingInterrupted, TrainingState
 from scratch.network import Parameters
 from scratch.preprocessing import NORMALIZATIONS, fit_normalizer, flatten, one_hot, train_dev_split
+from scratch.threads import blas_threads, threads_for
 
 OPTIMIZERS = ("gd", "momentum", "rmsprop", "adam")
 
@@ -217,6 +218,13 @@ def _add_train_options(train: argparse.ArgumentParser) -> dict[str, argparse.Act
         "(default: scale)",
     )
     add("--out", type=Path, help="output folder (default: runs/<dataset>-<date>-<time>)")
+    add(
+        "--threads",
+        type=_positive_int,
+        help="threads for the matrix products (NumPy's BLAS); default: 1 for a network as small "
+        "as the digits default (two threads gain nothing there and lose much beside other "
+        "work), else every core; OPENBLAS_NUM_THREADS=N in the environment sets the default",
+    )
     add("--quiet", action="store_true", help="no progress bar")
     add(
         "--resume",
@@ -674,9 +682,11 @@ class _Run:
             signals.pass_on()
             _show(bar, event)
 
+        layer_dims = [self.X_train.shape[0], *config["hidden_layers"], C]
+        threads = self.args.threads or threads_for(layer_dims, config["batch_size"])
         start = time.perf_counter()
         try:
-            with bar:
+            with bar, blas_threads(threads):
                 parameters, history = model(
                     self.normalizer.apply(self.X_train),
                     one_hot(self.y_train, C),

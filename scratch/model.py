@@ -158,13 +158,26 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 
 @dataclass(frozen=True)
-class _Mark:
-    """Where the run was between two steps, cheaply: the parameters and the optimizer's state are
-    replaced by new arrays at each step, never written into, so references to them are enough; the
-    history only grows, so its lengths are."""
+class _Snapshot:
+    """A copy of the run at the start of an epoch (or where it was resumed): the parameters are
+    updated in place at every step, so any earlier point of the epoch is recomputed from here by
+    running its steps again (the same mini-batches, masks and arithmetic: the same bits)."""
 
     parameters: Parameters
     optimizer: dict[str, Array]
+    dropout_rng: Mapping[str, Any]
+    batch: int
+    learning_rate: float
+    batches: Sequence[tuple[Array, Array]]
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """Where the run was between two steps, cheaply: its position, its random streams and the
+    lengths of its history (which only grows). Its parameters are those of ``snapshot`` after the
+    steps of mini-batches ``snapshot.batch .. batch - 1``."""
+
+    snapshot: _Snapshot
     shuffle_rng: Mapping[str, Any]
     dropout_rng: Mapping[str, Any]
     epoch: int
@@ -172,13 +185,15 @@ class _Mark:
     step: int
     lengths: dict[str, int]
 
-    def state(self, history: History) -> TrainingState:
-        """The ``TrainingState`` of this point (copies, and the history as it was then)."""
+    def state(
+        self, history: History, parameters: Parameters, optimizer: Mapping[str, Array]
+    ) -> TrainingState:
+        """The ``TrainingState`` of this point, given its ``parameters`` and ``optimizer`` state
+        (copied), with the history as it was then."""
         then = History(**{k: list(v[: self.lengths[k]]) for k, v in vars(history).items()})
-        optimizer = {key: value.copy() for key, value in self.optimizer.items()}
         return TrainingState(
-            self.parameters,
-            optimizer,
+            {key: value.copy() for key, value in parameters.items()},
+            {key: value.copy() for key, value in optimizer.items()},
             self.shuffle_rng,
             self.dropout_rng,
             then,
@@ -353,6 +368,11 @@ def _check_resume(
     )
 
 
+def _finite(parameters: Parameters) -> bool:
+    """Whether every parameter is finite (a scan of them all: only once training went wrong)."""
+    return all(surely_finite(p) or bool(np.isfinite(p).all()) for p in parameters.values())
+
+
 @contextlib.contextmanager
 def _interrupts_between_steps() -> Iterator[Callable[[], bool]]:
     """Within the block, Ctrl-C (SIGINT) only raises a flag, which the loop reads between two
@@ -462,12 +482,16 @@ def model(
         state = _check_resume(
             resume, layer_dims, batch_norm, dtype_, opt, steps_per_epoch, iteration
         )
-    parameters = state.parameters
+    # The run's own copies: model() updates them in place (resume's arrays are the caller's).
+    parameters = {key: np.array(value, order="C") for key, value in state.parameters.items()}
     opt.load_state_dict(state.optimizer)
     shuffle_rng = _generator(state.shuffle_rng, "shuffle_rng")
     dropout_rng = _generator(state.dropout_rng, "dropout_rng")
     history = state.history
     step = state.step
+    # Plain gradient descent adds each weight's step into it in the product that computes dW
+    # (backward_checked(descend=...)); the other optimizers need dW itself.
+    fused = opt.NAME == "gd"
 
     def evaluate(params: Parameters, X_eval: Array, Y_eval: Array) -> tuple[float, float]:
         """Cross-entropy and accuracy in prediction mode (no dropout, no L2 penalty)."""
@@ -481,11 +505,46 @@ def model(
             return None, None
         return evaluate(params, X_dev, Y_dev)
 
+    def forward(params: Parameters, X_batch: Array, rng: np.random.Generator) -> Any:
+        # forward_checked: X was checked once, and NaN or inf in the parameters show in it.
+        return forward_checked(
+            X_batch, params, hidden_activation, output, keep_prob, rng, batch_norm
+        )
+
+    def backward(
+        params: Parameters, AL: Array, Y_batch: Array, caches: Any, rate: float
+    ) -> dict[str, Array]:
+        """The gradients; with ``fused``, each ``W{l}`` already stepped, in place."""
+        return backward_checked(AL, Y_batch, caches, lambd, descend=rate if fused else None)
+
+    def update(
+        params: Parameters, grads: dict[str, Array], caches: Any, rate: float, o: Optimizer
+    ) -> Parameters:
+        if batch_norm:
+            params = update_batchnorm_statistics(params, caches)
+        # Nothing reads the gradients after the update, and the run's parameters are its own
+        # (with copies at the epoch's start to go back to): the step writes into both.
+        return o.step(params, grads, rate, overwrite_grads=True, in_place=True)
+
+    def replay(snapshot: _Snapshot, batch: int) -> tuple[Parameters, dict[str, Array]]:
+        """The parameters and optimizer state before mini-batch ``batch`` of the snapshot's
+        epoch: its steps from the snapshot run again, exactly as they ran."""
+        params = {key: value.copy() for key, value in snapshot.parameters.items()}
+        o = make_optimizer(optimizer, beta, beta1, beta2, epsilon)
+        o.load_state_dict(snapshot.optimizer)
+        rng = _generator(snapshot.dropout_rng, "dropout_rng")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for k in range(snapshot.batch, batch):
+                X_batch, Y_batch = snapshot.batches[k]
+                AL, caches = forward(params, X_batch, rng)
+                grads = backward(params, AL, Y_batch, caches, snapshot.learning_rate)
+                params = update(params, grads, caches, snapshot.learning_rate, o)
+        return params, o.state
+
     def here(epoch: int, batch: int, shuffle_state: Mapping[str, Any]) -> _Mark:
         """Where the run is now, between two steps."""
         return _Mark(
-            parameters,
-            dict(opt.state),
+            snapshot,
             shuffle_state,
             dropout_rng.bit_generator.state,
             epoch,
@@ -494,20 +553,31 @@ def model(
             {name: len(values) for name, values in vars(history).items()},
         )
 
-    def diverged(error: validate.NonFiniteError, where: str, back_to: _Mark) -> TrainingDiverged:
-        """Training stops: ``error`` appeared ``where`` in step ``step + 1``; the run goes back to
-        ``back_to``, the start of the step whose update led there."""
+    def now(mark: _Mark) -> TrainingState:
+        """The state of the run at ``mark``, which is where it is now."""
+        return mark.state(history, parameters, opt.state)
+
+    def back(mark: _Mark) -> TrainingState:
+        """The state of the run at ``mark``, an earlier point, recomputed."""
+        return mark.state(history, *replay(mark.snapshot, mark.batch))
+
+    def diverged(
+        error: validate.NonFiniteError, where: str, back_to: _Mark, at: int | None = None
+    ) -> TrainingDiverged:
+        """Training stops: ``error`` appeared ``where`` in step ``at`` (``step + 1`` unless
+        given); the run goes back to ``back_to``, the start of the step whose update led there."""
+        at = step + 1 if at is None else at
         cause = f"{error.summary} {where}"
         if back_to.step == 0:  # the very first step: the data's scale, not only the rate
             cause += f" (the largest |X| is {np.max(np.abs(X)):g}: is X normalised?)"
         return TrainingDiverged(
-            f"model: training diverged at step {step + 1} (epoch {epoch + 1} of {iteration}): "
+            f"model: training diverged at step {at} (epoch {epoch + 1} of {iteration}): "
             f"{cause}. Try a smaller learning rate than {lr:g}, e.g. {lr / 10:g}: error.state is "
             f"the run before step {back_to.step + 1} (its parameters are the last good ones), "
             "and model(..., resume=error.state, learning_rate=...) goes on from there.",
-            back_to.state(history),
+            back(back_to),
             epoch + 1,
-            step + 1,
+            at,
             cause,
         )
 
@@ -520,40 +590,42 @@ def model(
             first = state.batch if epoch == state.epoch else 0
             epoch_start = shuffle_rng.bit_generator.state  # a resumed epoch draws its shuffle again
             batches = random_mini_batches(X, Y, batch_size, int(shuffle_rng.integers(2**32)))
+            snapshot = _Snapshot(
+                {key: value.copy() for key, value in parameters.items()},
+                opt.state_dict(),
+                dropout_rng.bit_generator.state,
+                first,
+                lr,
+                batches,
+            )
             for k in range(first, steps_per_epoch):
                 X_batch, Y_batch = batches[k]
                 previous, mark = mark, here(epoch, k, epoch_start)
                 event = print_every is not None and (step + 1) % print_every == 0
                 try:
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                        # *_checked: X, Y and lambd were checked once and the parameters are
-                        # after every update, so the step does not check them again.
-                        AL, caches = forward_checked(
-                            X_batch, parameters, hidden_activation, output, keep_prob,
-                            dropout_rng, batch_norm,
-                        )  # fmt: skip
+                        AL, caches = forward(parameters, X_batch, dropout_rng)
                         loss = float(cost_checked(AL, Y_batch, parameters, lambd))
                         dev = (
                             dev_metrics(parameters)
                             if event and callback is not None
                             else (None, None)
                         )
-                        grads = backward_checked(AL, Y_batch, caches, lambd)
                 except validate.NonFiniteError as error:
-                    # The parameters are no good: the update that made them is to blame.
-                    raise diverged(
-                        error, "in the forward or backward pass", previous or mark
-                    ) from None
+                    # The parameters are no good: the update that made them is to blame. The
+                    # update is not checked itself (that would scan every parameter at every
+                    # step): a NaN or an infinity it wrote is found here, in the next forward.
+                    if previous is not None and not _finite(parameters):
+                        raise diverged(error, "in the update", previous, step) from None
+                    raise diverged(error, "in the forward pass", previous or mark) from None
                 try:
                     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                        if batch_norm:
-                            parameters = update_batchnorm_statistics(parameters, caches)
-                        # Nothing reads the gradients after the update: the step may write
-                        # the new parameters over them instead of into new arrays.
-                        parameters = opt.step(parameters, grads, lr, overwrite_grads=True)
-                        for key, value in parameters.items():
-                            if not surely_finite(value):  # the full check only when in doubt
-                                validate.finite("model", key, value)
+                        grads = backward(parameters, AL, Y_batch, caches, lr)
+                except validate.NonFiniteError as error:
+                    raise diverged(error, "in the backward pass", previous or mark) from None
+                try:
+                    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                        parameters = update(parameters, grads, caches, lr, opt)
                 except validate.NonFiniteError as error:
                     raise diverged(error, "in the update", mark) from None
                 step += 1
@@ -578,7 +650,7 @@ def model(
                     raise TrainingInterrupted(
                         f"model: training interrupted after step {step} (epoch {epoch + 1} of "
                         f"{iteration}); model(..., resume=error.state) goes on from there",
-                        here(epoch, k + 1, epoch_start).state(history),
+                        now(here(epoch, k + 1, epoch_start)),
                     )
 
             try:
@@ -613,11 +685,11 @@ def model(
                 )
             end = here(epoch + 1, 0, shuffle_rng.bit_generator.state)
             if checkpoint is not None:
-                checkpoint(end.state(history))
+                checkpoint(now(end))
             if interrupted() and epoch + 1 < iteration:
                 raise TrainingInterrupted(
                     f"model: training interrupted after epoch {epoch + 1} of {iteration} "
                     f"(step {step}); model(..., resume=error.state) goes on from there",
-                    end.state(history),
+                    now(end),
                 )
     return parameters, history

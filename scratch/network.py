@@ -27,10 +27,10 @@ import numpy as np
 from scratch import memory, validate
 from scratch._types import Array, Generator
 from scratch.batchnorm import BatchNormCache, batchnorm_backward, batchnorm_forward
+from scratch.blas import add_product
 from scratch.linear import (
     ACTIVATIONS,
     LayerCache,
-    layer_backward,
     layer_forward,
     linear_backward,
     linear_forward,
@@ -225,7 +225,11 @@ def forward_all(
         )
     if masks is not None and len(masks) != L - 1:
         raise ValueError(f"forward_all: {len(masks)} dropout masks for {L - 1} hidden layers")
-    parameters = validate.parameters("forward_all", parameters, batch_norm, not training)
+    # Shapes and dtypes here; NaN and infinities in the weights are found by forward_checked from
+    # the first column of each Z, instead of a scan of every weight at every call.
+    parameters = validate.parameters(
+        "forward_all", parameters, batch_norm, not training, scan_weights=False
+    )
     X = validate.examples("forward_all", X, parameters["W1"].shape[1])
     return forward_checked(
         X, parameters, hidden_activation, output, keep_prob, rng, batch_norm, masks, training
@@ -243,9 +247,29 @@ def forward_checked(
     masks: Sequence[Array] | None = None,
     training: bool = True,
 ) -> tuple[Array, list[Cache]]:
-    """``forward_all`` for arguments already checked, such as ``model``'s at every step: it
-    checked ``X`` once, and the parameters after each update, so checking again would only cost
-    time (a pass over every weight per step). ``AL`` is still checked for overflow."""
+    """``forward_all`` for arguments whose shapes are already checked, such as ``model``'s at
+    every step (it checked ``X`` once). NaN and infinities are found without a scan of the
+    weights: see ``check_forward``."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
+        AL, caches = _forward(
+            X, parameters, hidden_activation, output, keep_prob, rng, batch_norm, masks, training
+        )
+    check_forward(X, parameters, AL, caches, batch_norm, not training)
+    return AL, caches
+
+
+def _forward(
+    X: Array,
+    parameters: Parameters,
+    hidden_activation: str,
+    output: str,
+    keep_prob: float,
+    rng: Generator | None,
+    batch_norm: bool,
+    masks: Sequence[Array] | None,
+    training: bool,
+) -> tuple[Array, list[Cache]]:
+    """The arithmetic of ``forward_all``, unchecked."""
     L = n_layers(parameters)
     dropout = training and keep_prob < 1
     g = ACTIVATIONS[hidden_activation][0]
@@ -273,8 +297,35 @@ def forward_checked(
         caches.append(cache)
     AL, layer_cache = layer_forward(A, parameters[f"W{L}"], parameters[f"b{L}"], output)
     caches.append(Cache(layer_cache))
-    validate.overflow("forward_all", "AL", AL, "X and the parameters")
     return AL, caches
+
+
+def check_forward(
+    X: Array,
+    parameters: Parameters,
+    AL: Array,
+    caches: Sequence[Cache],
+    batch_norm: bool = False,
+    prediction: bool = False,
+) -> None:
+    """``NonFiniteError`` if ``X`` or a parameter holds a NaN or an infinity (named as
+    ``validate.parameters`` names it), or if ``AL`` overflowed.
+
+    The weights are not scanned. With ``X`` finite (checked by the caller), a NaN or an infinity
+    anywhere in row ``i`` of ``W{l}`` (or in ``b{l}[i]``) makes ``Z{l}[i, j]`` NaN or infinite for
+    every example ``j``: ``inf * x`` is infinite and ``inf * 0`` is NaN, and a sum with an infinite
+    or NaN term is infinite or NaN. So the first column of each ``Z`` (``n_l`` numbers) holds the
+    answer for all of ``W{l}`` (``n_l * n_{l-1}``), layer after layer; ``AL`` is checked whole
+    (an activation such as relu can hide a value, ``relu(-inf) = 0``, so each ``Z`` is looked at
+    before its activation). Only when something is not finite are the inputs scanned, to say which.
+    """
+    columns = [c.Z_linear for c in caches if c.Z_linear is not None]
+    columns += [c.layer.Z for c in caches]
+    if all(np.isfinite(Z[:, :1]).all() for Z in columns) and np.isfinite(AL).all():
+        return
+    validate.parameters("forward_all", parameters, batch_norm, prediction)
+    validate.finite("forward_all", "X", X)
+    validate.overflow("forward_all", "AL", AL, "X and the parameters")
 
 
 def _input_layer_backward(dZ: Array, A_prev: Array) -> tuple[Array, Array]:
@@ -303,58 +354,81 @@ def backward_all(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.
     return backward_checked(AL, Y, caches, lambd)
 
 
-def backward_checked(AL: Array, Y: Array, caches: Sequence[Cache], lambd: float = 0.0) -> Gradients:
+def backward_checked(
+    AL: Array,
+    Y: Array,
+    caches: Sequence[Cache],
+    lambd: float = 0.0,
+    descend: float | None = None,
+) -> Gradients:
     """``backward_all`` for arguments already checked (``model``'s ``Y`` once, ``AL`` and the
-    caches by ``forward_checked``). The gradients are still checked for overflow."""
+    caches by ``forward_checked``). The gradients are still checked for overflow.
+
+    ``descend``: a learning rate. Each ``W{l}`` (the array in the caches) then takes its step of
+    gradient descent in place, ``W{l} = W{l} - descend * dW{l}``, in the very product that
+    computes ``dW{l}`` (``_descend_linear``), and the gradients returned are the others only
+    (``db{l}``, ``dgamma{l}``, ``dbeta{l}``): ``dW{l}`` is never written out.
+    """
     m = Y.shape[1]
     L = len(caches)
     grads: Gradients = {}
     out = caches[-1].layer
     if out.activation == "softmax":
         dZL = softmax_cross_entropy_backward(AL, Y)
-        dA_prev, dW, db = linear_backward(dZL, out.A_prev, out.W)
     else:
-        dA_prev, dW, db = layer_backward(binary_cross_entropy_backward(AL, Y), out)
-    grads[f"dW{L}"], grads[f"db{L}"] = dW, db
-    for layer in range(L - 1, 0, -1):
+        dZL = ACTIVATIONS[out.activation][1](binary_cross_entropy_backward(AL, Y), out.Z)
+    dZ, A_prev, W = dZL, out.A_prev, out.W
+    dA_prev: Array | None = None
+    for layer in range(L, 0, -1):
         cache = caches[layer - 1]
-        dA = dA_prev
-        if cache.mask is not None:
-            dA = dropout_backward(dA, cache.mask, cache.keep_prob)
-        dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
-        if cache.batchnorm is not None:
-            dZ, grads[f"dgamma{layer}"], grads[f"dbeta{layer}"] = batchnorm_backward(
-                dZ, cache.batchnorm
-            )
-        if layer > 1:
-            dA_prev, dW, db = linear_backward(dZ, cache.layer.A_prev, cache.layer.W)
+        if layer < L:  # a hidden layer: back through dropout, the activation, batch norm
+            assert dA_prev is not None  # layer + 1 > 1 computed it
+            dA = dA_prev
+            if cache.mask is not None:
+                dA = dropout_backward(dA, cache.mask, cache.keep_prob)
+            dZ = ACTIVATIONS[cache.layer.activation][1](dA, cache.layer.Z)
+            if cache.batchnorm is not None:
+                dZ, grads[f"dgamma{layer}"], grads[f"dbeta{layer}"] = batchnorm_backward(
+                    dZ, cache.batchnorm
+                )
+            A_prev, W = cache.layer.A_prev, cache.layer.W
+        if descend is not None:
+            dA_prev, db = _descend_linear(dZ, A_prev, W, descend, descend * lambd / m, layer > 1)
+        elif layer > 1:
+            dA_prev, dW, db = linear_backward(dZ, A_prev, W)
         else:
-            dW, db = _input_layer_backward(dZ, cache.layer.A_prev)
+            dW, db = _input_layer_backward(dZ, A_prev)
+        if descend is None:
+            grads[f"dW{layer}"] = dW + l2_penalty_backward(W, lambd, m) if lambd else dW
         if cache.batchnorm is None:
             grads[f"db{layer}"] = db  # a batch-normed layer's db (of the absent b{l}) is dropped
-        grads[f"dW{layer}"] = dW
-    if lambd:
-        for layer in range(1, L + 1):
-            W = caches[layer - 1].layer.W
-            grads[f"dW{layer}"] = grads[f"dW{layer}"] + l2_penalty_backward(W, lambd, m)
     for key, grad in grads.items():
         if not surely_finite(grad):  # the full check (and its message) only when in doubt
             validate.overflow("backward_all", key, grad, "AL, Y and the caches")
     return grads
 
 
-def surely_finite(A: Array) -> bool:
-    """``True`` when every element of ``A`` is finite, decided in one fast pass; ``False`` means
-    "look closer" with ``validate.finite``, not that ``A`` has a NaN or an infinity. For the
-    checks of every training step, on arrays as large as the weights."""
-    if A.dtype.kind != "f":
-        return True  # integers and booleans are always finite (as validate.finite says)
-    # A . A is one vectorised BLAS pass without a temporary (validate.finite makes two boolean
-    # arrays), and an inf or a NaN anywhere makes it inf or NaN. Finite values whose squares
-    # overflow (|A| > 1e19 in float32) make it inf too: hence "look closer", not "not finite".
-    flat = A.ravel(order="K")  # a view of any contiguous array, in memory order
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow only means "look closer"
-        return bool(np.isfinite(np.dot(flat, flat)))
+def _descend_linear(
+    dZ: Array, A_prev: Array, W: Array, learning_rate: float, decay: float, need_dA: bool
+) -> tuple[Array | None, Array]:
+    """``linear_backward`` and gradient descent on ``W`` at once: ``dA_prev = W.T @ dZ`` (from
+    ``W`` before its step; ``None`` unless ``need_dA``), ``db``, and then, in place,
+
+    ``W = W - learning_rate * (dZ @ A_prev.T + (lambd / m) W)``
+    ``  = (1 - decay) W - learning_rate * dZ @ A_prev.T``
+
+    with ``decay = learning_rate * lambd / m`` (L2's "weight decay"): one BLAS ``gemm`` adds the
+    product into ``W`` (``blas.add_product``), so ``dW`` is never written out and the step costs no
+    pass over ``W`` of its own.
+    """
+    dA_prev = W.T @ dZ if need_dA else None
+    db = dZ.sum(axis=1, keepdims=True)
+    add_product(W, dZ, A_prev.T, -learning_rate, 1.0 - decay)
+    return dA_prev, db
+
+
+#: The quick finiteness test of every training step (``validate.surely_finite``).
+surely_finite = validate.surely_finite
 
 
 def compute_cost(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0) -> Array:
@@ -411,18 +485,24 @@ def update_parameters(parameters: Parameters, grads: Gradients, learning_rate: f
     Returns new parameters; the given dict and its arrays are not changed. Parameters without a
     gradient (batch norm's running statistics) are carried over as they are.
     """
-    learning_rate = validate.number("update_parameters", "learning_rate", learning_rate, 0.0)
-    pairs = validate.gradients("update_parameters", parameters, grads)
+    where = "update_parameters"
+    learning_rate = validate.number(where, "learning_rate", learning_rate, 0.0)
+    pairs = validate.gradients(where, parameters, grads, scan=False)  # shapes: NumPy broadcasts
     updated = dict(parameters)
     for name, (parameter, grad) in pairs.items():
         updated[name] = parameter - learning_rate * grad
-        validate.overflow(
-            "update_parameters",
-            name,
-            updated[name],
-            f"{name} and d{name}",
-            f"; try a smaller learning rate than {learning_rate:g}",
-        )
+        # A NaN or an infinity in the parameter or its gradient reaches the new value: one quick
+        # pass over it, and a scan of the inputs (to say which) only when in doubt.
+        if not surely_finite(updated[name]):
+            validate.finite(where, name, parameter)
+            validate.finite(where, f"d{name}", grad)
+            validate.overflow(
+                where,
+                name,
+                updated[name],
+                f"{name} and d{name}",
+                f"; try a smaller learning rate than {learning_rate:g}",
+            )
     return updated
 
 

@@ -7,7 +7,10 @@ back with ``load_state_dict``. A step puts new arrays into the state and never w
 old ones, so a shallow copy ``dict(optimizer.state)`` is a snapshot to go back to (``model`` keeps
 one to undo a step that blew up). The parameters belong to the caller and are never changed in
 place either: ``step`` returns new ones. The gradients are not written into either, unless the
-caller gives them away with ``step(..., overwrite_grads=True)`` (``model`` does).
+caller gives them away with ``step(..., overwrite_grads=True)``. ``step(..., in_place=True)``
+writes into the parameters and the state instead, for a caller that keeps its own copies to go
+back to (``model`` does, at the start of each epoch): each moving average and each step is then
+one pass of BLAS (``blas.add_scaled``), Adam's whole update 7 passes over memory instead of 13.
 
 A step makes as few parameter-sized arrays and passes over them as the arithmetic allows: an
 update is bound by memory, and Adam's of a 784-1024 layer costs about as much as one of the
@@ -20,6 +23,7 @@ moment), ``s`` the moving average of their squares (RMSprop, Adam's second momen
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -27,6 +31,7 @@ import numpy as np
 
 from scratch import validate
 from scratch._types import Array
+from scratch.blas import add_scaled
 
 Parameters = dict[str, Array]
 Gradients = Mapping[str, Array]
@@ -48,6 +53,7 @@ class Optimizer:
         learning_rate: float,
         *,
         overwrite_grads: bool = False,
+        in_place: bool = False,
     ) -> Parameters:
         """New parameters after one update with every gradient in ``grads``.
 
@@ -57,6 +63,12 @@ class Optimizer:
         ``overwrite_grads``: the caller no longer needs ``grads``, so their arrays may be written
         over (a new parameter may end up in its gradient's array), which saves a parameter-sized
         array per step. The old parameters stay as they were either way.
+
+        ``in_place``: the update is written into the parameters' own arrays and the state's
+        (``descend_in_place``: fewer passes over memory), the gradients given away as with
+        ``overwrite_grads``. For a caller that keeps its own copies to go back to (``model``);
+        a parameter that cannot take it (not a writeable float array like its gradient) gets a
+        new array as usual.
         """
         learning_rate = validate.number("Optimizer.step", "learning_rate", learning_rate, 0.0)
         for key, grad in grads.items():
@@ -72,6 +84,9 @@ class Optimizer:
         updated = dict(parameters)
         for key, grad in grads.items():
             name = key.removeprefix("d")
+            if in_place and _in_place_fits(parameters[name], grad):
+                self.descend_in_place(key, parameters[name], grad, learning_rate)
+                continue
             direction = self.direction(key, grad)
             # The step may be written over a direction that nothing else holds: a temporary of
             # direction(), or the gradient itself when the caller gave it away.
@@ -82,6 +97,19 @@ class Optimizer:
     def direction(self, key: str, grad: Array) -> Array:
         """The direction of the step for gradient ``key``: here the gradient itself."""
         return grad
+
+    def descend_in_place(self, key: str, parameter: Array, grad: Array, rate: float) -> None:
+        """``step``'s update of one parameter written into its array (and the state's), ``grad``
+        given away: here ``parameter -= rate * grad``, one pass (``blas.add_scaled``)."""
+        add_scaled(parameter, grad, -rate)
+
+    def _average_in_place(self, name: str, value: Array, beta: float) -> Array:
+        """``state[name] = beta * state[name] + (1 - beta) * value`` (0 at first), in place."""
+        average = self.state.get(name)
+        if average is None:
+            average = self.state[name] = np.zeros_like(value)
+        add_scaled(average, value, 1 - beta, beta)
+        return average
 
     #: The name ``make_optimizer`` knows it by.
     NAME = "gd"
@@ -154,6 +182,22 @@ def _descend(parameter: Array, learning_rate: float, direction: Array, spare: bo
     return np.subtract(parameter, step, out=step)
 
 
+def _in_place_fits(parameter: Array, grad: Array) -> bool:
+    """Whether ``parameter``'s update can be written into it, and ``grad`` over: writeable float
+    arrays of one dtype, shape and memory order."""
+    return (
+        isinstance(parameter, np.ndarray)
+        and isinstance(grad, np.ndarray)
+        and parameter.flags.writeable
+        and grad.flags.writeable
+        and parameter.dtype.kind == "f"
+        and grad.dtype == parameter.dtype
+        and grad.shape == parameter.shape
+        and grad.strides == parameter.strides
+        and (parameter.flags.c_contiguous or parameter.flags.f_contiguous)
+    )
+
+
 def _holds(direction: Array, parameter: Array) -> bool:
     """Whether ``parameter - learning_rate * direction`` can be computed in ``direction``'s own
     array: a writable float array of the result's dtype (not an integer gradient, nor a float32
@@ -188,6 +232,9 @@ class Momentum(Optimizer):
     def direction(self, key: str, grad: Array) -> Array:
         return self._average(f"v_{key}", grad, self.beta)
 
+    def descend_in_place(self, key: str, parameter: Array, grad: Array, rate: float) -> None:
+        add_scaled(parameter, self._average_in_place(f"v_{key}", grad, self.beta), -rate)
+
 
 class RMSprop(Optimizer):
     """RMSprop: ``s = beta * s + (1 - beta) * dp**2``,
@@ -213,6 +260,12 @@ class RMSprop(Optimizer):
         denominator += self.epsilon
         same = denominator.dtype == np.result_type(grad, denominator)
         return np.divide(grad, denominator, out=denominator if same else None)
+
+    def descend_in_place(self, key: str, parameter: Array, grad: Array, rate: float) -> None:
+        s = self._average_in_place(f"s_{key}", grad * grad, self.beta)
+        denominator = np.sqrt(s)
+        denominator += self.epsilon
+        add_scaled(parameter, np.divide(grad, denominator, out=denominator), -rate)
 
 
 class Adam(Optimizer):
@@ -246,6 +299,25 @@ class Adam(Optimizer):
         denominator = np.sqrt(s_hat, out=s_hat)
         denominator += self.epsilon
         return np.divide(_unbias(v, self.beta1, t), denominator, out=denominator)
+
+    def descend_in_place(self, key: str, parameter: Array, grad: Array, rate: float) -> None:
+        """The same step in 7 passes over memory, 3 of them one BLAS call each, with the bias
+        corrections folded into two numbers (Kingma & Ba's "more efficient" order, section 2):
+        multiplying ``v_hat / (sqrt(s_hat) + eps)``'s top and bottom by ``c = sqrt(1 - beta2**t)``,
+
+        ``p = p - (rate * c / (1 - beta1**t)) * v / (sqrt(s) + eps * c)``
+
+        which is the update above, rounded differently."""
+        t = int(self.state["t"])
+        v = self._average_in_place(f"v_{key}", grad, self.beta1)
+        np.multiply(grad, grad, out=grad)  # the gradient is given away: its square over it
+        s = self._average_in_place(f"s_{key}", grad, self.beta2)
+        c = math.sqrt(1 - self.beta2**t)
+        denominator = np.sqrt(s, out=grad)
+        denominator += self.epsilon * c
+        add_scaled(
+            parameter, np.divide(v, denominator, out=denominator), -rate * c / (1 - self.beta1**t)
+        )
 
 
 def _unbias(average: Array, beta: float, t: int) -> Array:

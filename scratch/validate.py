@@ -55,17 +55,16 @@ def number(
 ) -> float:
     """``value`` as a finite float from ``low`` to ``high`` (no upper bound by default; each end
     closed unless ``*_open``), else ``ValueError`` saying what it must be."""
+    if not isinstance(value, bool) and isinstance(value, numbers.Real):
+        x = float(value)
+        inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
+        if math.isfinite(x) and inside:
+            return x
     if math.isfinite(high):
         wanted = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
     else:
         wanted = f"a finite number {'>' if low_open else '>='} {low:g}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
-    x = float(value)
-    inside = (low < x if low_open else low <= x) and (x < high if high_open else x <= high)
-    if not math.isfinite(x) or not inside:
-        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
-    return x
+    raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
 
 
 def integer(where: str, name: str, value: object, minimum: int = 0) -> int:
@@ -112,8 +111,8 @@ def real_array(where: str, name: str, value: object) -> Array:
 
 def finite(where: str, name: str, A: Array, hint: str = "") -> None:
     """``NonFiniteError`` if ``A`` has a NaN or an infinity: how many, and where the first is."""
-    if A.dtype.kind != "f":
-        return  # integers and booleans are always finite
+    if surely_finite(A):  # the quick test; the element-wise scan, which says where, if in doubt
+        return
     bad = ~np.isfinite(A)
     if bad.any():
         if A.ndim == 0:
@@ -129,6 +128,27 @@ def finite(where: str, name: str, A: Array, hint: str = "") -> None:
             index = ", ".join(map(str, first))
             detail = f"{summary} (the first: {name}[{index}] = {A[first]})"
         raise NonFiniteError(f"{where}: {detail}{hint}", summary)
+
+
+#: From this many elements on, ``surely_finite`` takes a dot product (one BLAS pass); below, the
+#: smallest and the largest element (two reductions, and no ``np.errstate``, which costs more
+#: than a pass over a small array).
+DOT_SIZE = 4096
+
+
+def surely_finite(A: Array) -> bool:
+    """``True`` when every element of ``A`` is finite, decided quickly; ``False`` means "look
+    closer" with ``finite`` (which says where): a finite array whose squares overflow is doubted
+    too. For the checks of every training step."""
+    if A.dtype.kind != "f":
+        return True  # integers and booleans are always finite
+    if A.size >= DOT_SIZE and (A.flags.c_contiguous or A.flags.f_contiguous):
+        # A . A: one vectorised BLAS pass without a temporary, NaN or inf if any element is.
+        flat = A.ravel(order="K")  # a view of a contiguous array, in memory order
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow only means "look closer"
+            return bool(np.isfinite(np.dot(flat, flat)))
+    # A NaN anywhere makes the smallest and the largest element NaN, and an infinity is one of them.
+    return bool(np.isfinite(A.min(initial=0.0)) and np.isfinite(A.max(initial=0.0)))
 
 
 def overflow(where: str, name: str, A: Array, inputs: str, advice: str = "") -> None:
@@ -208,7 +228,11 @@ def mapping(where: str, parameters: object, what: str = "parameters") -> Mapping
 
 
 def parameters(
-    where: str, parameters: object, batch_norm: bool | None = None, prediction: bool = False
+    where: str,
+    parameters: object,
+    batch_norm: bool | None = None,
+    prediction: bool = False,
+    scan_weights: bool = True,
 ) -> dict[str, Array]:
     """Check ``W1 .. WL`` and each layer's ``b`` (or batch norm's ``gamma, beta, running_mean,
     running_var``) for shapes that chain, and finite values; return them as arrays (a new dict;
@@ -216,6 +240,9 @@ def parameters(
 
     ``batch_norm=None``: a hidden layer is batch-normed when ``gamma{l}`` is there. Its running
     statistics are needed for ``prediction`` (and checked whenever they are there).
+    ``scan_weights=False``: the weights ``W{l}`` are not scanned for NaN and infinities (their
+    shapes and dtypes still are), for a caller that checks them another way at less cost
+    (``network.forward_all``, from the first column of each ``Z``); the columns are always scanned.
     """
     checked: dict[str, Array] = dict(mapping(where, parameters))
     L = 0
@@ -241,7 +268,8 @@ def parameters(
                 f"{where}: W{layer} is {W.shape} but layer {layer - 1} has {n_prev} units: "
                 f"expected W{layer} ({W.shape[0]}, {n_prev}){guess}"
             )
-        finite(where, f"W{layer}", W)
+        if scan_weights:
+            finite(where, f"W{layer}", W)
         n = W.shape[0]
         normed = layer < L and (f"gamma{layer}" in checked if batch_norm is None else batch_norm)
         for key in [f"{k}{layer}" for k in BATCHNORM_KEYS] if normed else [f"b{layer}"]:
@@ -271,9 +299,13 @@ def _no_stray_layer(where: str, parameters: Mapping[str, Any], L: int) -> None:
         raise ValueError(f"{where}: parameters have {key!r} but {missing}")
 
 
-def gradients(where: str, parameters: object, grads: object) -> dict[str, tuple[Array, Array]]:
+def gradients(
+    where: str, parameters: object, grads: object, scan: bool = True
+) -> dict[str, tuple[Array, Array]]:
     """For each gradient ``"dW1"`` of ``grads``: ``"W1" -> (W1, dW1)``, checked to be finite and
-    of the same shape (NumPy would broadcast a ``(n, 1)`` gradient over a ``(n, k)`` parameter)."""
+    of the same shape (NumPy would broadcast a ``(n, 1)`` gradient over a ``(n, k)`` parameter).
+    ``scan=False``: the values are not scanned for NaN and infinities (only shapes and dtypes
+    are checked), for a caller that checks its result instead (``network.update_parameters``)."""
     parameters = mapping(where, parameters)
     pairs = {}
     for key, grad in mapping(where, grads, "grads").items():
@@ -288,8 +320,9 @@ def gradients(where: str, parameters: object, grads: object) -> dict[str, tuple[
                 f"{where}: {key} is {gradient.shape} but {name} is {parameter.shape}: a gradient "
                 f"has the shape of its parameter{guess}"
             )
-        finite(where, name, parameter)
-        finite(where, key, gradient)
+        if scan:
+            finite(where, name, parameter)
+            finite(where, key, gradient)
         pairs[name] = (parameter, gradient)
     return pairs
 

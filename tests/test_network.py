@@ -640,6 +640,68 @@ def test_cost_checked_is_compute_cost() -> None:
             assert checked.tobytes() == impl.compute_cost(AL, Y, parameters, lambd).tobytes()
 
 
+@given(
+    net=networks(),
+    learning_rate=st.sampled_from([0.01, 0.5, 3.0]),
+    dtype=st.sampled_from(["float32", "float64"]),
+)
+def test_descending_in_the_backward_pass_is_gradient_descent(
+    net: Net, learning_rate: float, dtype: str
+) -> None:
+    """``backward_checked(descend=lr)`` (``model``'s plain gradient descent) leaves each ``W{l}``
+    at ``W{l} - lr * dW{l}``, ``dW{l}`` (with its L2 term) from ``backward_all``, up to the
+    rounding of one more sum of ``m`` products and the step; it returns every other gradient
+    unchanged, and no ``dW``."""
+    parameters = {k: v.astype(dtype) for k, v in net.parameters.items()}
+    X, Y = net.X.astype(dtype), net.Y.astype(dtype)
+    forward: dict[str, Any] = dict(
+        hidden_activation=net.hidden_activation, output=net.output, keep_prob=net.keep_prob,
+        batch_norm=net.batch_norm, masks=net.masks,
+    )  # fmt: skip
+    AL, caches = impl.forward_all(X, parameters, **forward)
+    grads = impl.backward_all(AL, Y, caches, net.lambd)
+    writable = {k: np.array(v) for k, v in parameters.items()}
+    AL, caches = impl.forward_all(X, writable, **forward)
+    rest = impl.backward_checked(AL, Y, caches, net.lambd, descend=learning_rate)
+    assert rest.keys() == {k for k in grads if not k.startswith("dW")}
+    for key, grad in rest.items():
+        np.testing.assert_array_equal(grad, grads[key])
+    m = X.shape[1]
+    for k in range(1, impl.n_layers(parameters) + 1):
+        W, step = parameters[f"W{k}"], learning_rate * grads[f"dW{k}"]
+        expected = W - step
+        assert writable[f"W{k}"].dtype == np.dtype(dtype)
+        scale = float(np.max(np.abs(W)) + np.max(np.abs(step)))
+        assert_close("backward_checked", f"W{k}", writable[f"W{k}"], expected, m + 4, scale)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("layer", [1, 2, 3])
+def test_a_nan_or_an_infinity_in_any_weight_is_found_without_a_scan(
+    activation: str, value: float, layer: int
+) -> None:
+    """``forward_all`` scans no weight: it looks at the first column of each ``Z``. A NaN or an
+    infinity anywhere in a weight reaches it, even where the activation would hide it
+    (``relu(-inf) = 0``, ``tanh(inf) = 1``) and where it meets an input of 0 (``inf * 0`` is
+    NaN): the error names the weight, as a scan of it would."""
+    rng = np.random.default_rng(layer)
+    parameters = impl.init_parameters([6, 5, 4, 3], seed=layer)
+    X = rng.uniform(0.5, 1.0, (6, 7))
+    X[:, 0] = 0.0  # the first example is all zeros: only inf * 0 = NaN can reveal the weight
+    for i, j in [(0, 0), (-1, -1), (1, 2)]:
+        spoiled = dict(parameters)
+        spoiled[f"W{layer}"] = parameters[f"W{layer}"].copy()
+        spoiled[f"W{layer}"][i, j] = value
+        with pytest.raises(impl.validate.NonFiniteError, match=f"forward_all: W{layer} has 1 "):
+            impl.forward_all(X, spoiled, hidden_activation=activation)
+        if layer == 1:  # the same through the first column of a batch-normed layer
+            normed = impl.init_parameters([6, 5, 4, 3], seed=layer, batch_norm=True)
+            normed["W1"] = spoiled["W1"]
+            with pytest.raises(impl.validate.NonFiniteError, match="forward_all: W1 has 1 "):
+                impl.forward_all(X, normed, hidden_activation=activation, batch_norm=True)
+
+
 # --- Bad input ---------------------------------------------------------------------------------
 
 _P = impl.init_parameters([2, 3, 2])

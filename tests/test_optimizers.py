@@ -104,14 +104,24 @@ def course_momentum(
 
 
 def run_scratch(
-    optimizer: opt.Optimizer, parameters: dict[str, Array], grads: list[dict[str, Array]], lr: float
+    optimizer: opt.Optimizer,
+    parameters: dict[str, Array],
+    grads: list[dict[str, Array]],
+    lr: float,
+    in_place: bool = False,
 ) -> tuple[dict[str, Array], dict[str, float]]:
-    """The parameters after the steps, and each one's path: the sum of its largest steps."""
+    """The parameters after the steps, and each one's path: the sum of its largest steps.
+    ``in_place``: written into copies of the parameters, the gradients' copies given away (as
+    ``model`` steps)."""
     path = dict.fromkeys(parameters, 0.0)
+    if in_place:
+        parameters = {k: v.copy() for k, v in parameters.items()}
     for step in grads:
-        updated = optimizer.step(parameters, step, lr)
+        before = {k: v.copy() for k, v in parameters.items()} if in_place else parameters
+        given = {k: g.copy() for k, g in step.items()} if in_place else step
+        updated = optimizer.step(parameters, given, lr, in_place=in_place)
         for k in path:
-            path[k] += float(np.max(np.abs(updated[k] - parameters[k]), initial=0.0))
+            path[k] += float(np.max(np.abs(updated[k] - before[k]), initial=0.0))
         parameters = updated
     return parameters, path
 
@@ -164,6 +174,35 @@ def test_adam_matches_torch(
         lambda p: torch.optim.Adam(p, lr=lr, betas=(beta1, beta2), eps=eps), parameters, grads
     )
     assert_same_parameters("Adam", actual, expected, parameters, steps)
+
+
+@pytest.mark.parametrize("name", opt.OPTIMIZERS)
+@given(steps=st.sampled_from(STEPS), data=st.data(), lr=learning_rates, beta=betas, eps=epsilons)
+def test_steps_in_place_match_torch(
+    name: str, steps: int, data: st.DataObject, lr: float, beta: float, eps: float
+) -> None:
+    """``step(..., in_place=True)`` (``model``'s: the parameters' and the state's arrays written
+    into, each moving average one BLAS ``axpby``, Adam's bias corrections folded into two numbers)
+    is the same update, up to rounding: against torch.optim (the course's formula for momentum),
+    with the writes really in place."""
+    parameters, grads = data.draw(parameters_and_gradients(steps))
+    optimizer = opt.make_optimizer(name, beta, beta, beta, eps)
+    actual = run_scratch(optimizer, parameters, grads, lr, in_place=True)
+    makers: dict[str, Callable[[list[torch.Tensor]], torch.optim.Optimizer]] = {
+        "gd": lambda p: torch.optim.SGD(p, lr=lr),
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=lr, alpha=beta, eps=eps),
+        "adam": lambda p: torch.optim.Adam(p, lr=lr, betas=(beta, beta), eps=eps),
+    }
+    expected = (
+        course_momentum(parameters, grads, lr, beta)
+        if name == "momentum"
+        else run_torch(makers[name], parameters, grads)
+    )
+    assert_same_parameters(f"{name}, in place", actual, expected, parameters, steps)
+    # In place: the next step writes into the very arrays of the last one.
+    arrays = {k: id(v) for k, v in actual[0].items()}
+    again = optimizer.step(actual[0], {k: g.copy() for k, g in grads[0].items()}, lr, in_place=True)
+    assert {k: id(v) for k, v in again.items()} == arrays
 
 
 @given(steps=st.sampled_from(STEPS), data=st.data(), lr=learning_rates, beta=betas, eps=epsilons)
