@@ -146,8 +146,11 @@ def _name_factor(c: float, m: int | None, output: str, convention: str = "mean")
         return f"{times}, which is 1/m for m = {m}: you divide by m twice. {where}"
     if near(-1.0):
         return f"{times}: the sign is wrong (a gradient points uphill; the update subtracts it)."
-    # The L2 term's 1/2 is the usual suspect only where the L2 term's gradient goes: dW.
+    # The L2 term's 1/2 is the usual suspect only where the L2 term's gradient goes: dW; and a
+    # derivative's 2 only where there is a derivative.
     l2 = output.startswith("dW")
+    if not output.startswith("d") and (near(2.0) or near(0.5)):
+        return f"{times}: {'a factor of 2 too many' if near(2.0) else 'half the right value'}."
     if near(2.0):
         return (
             f"{times}: a factor of 2 too many (the derivative of x**2 is 2x, of (1/2) x**2 is x"

@@ -70,6 +70,88 @@ def _batchnorm(x: Inputs) -> Known:
     }
 
 
+def _unbiased_batchnorm(x: Inputs) -> Known:
+    Z, gamma, beta, eps = x["Z"], x["gamma"], x["beta"], x["eps"]
+    m = Z.shape[1]
+    if m < 2:
+        return {}
+    mu = Z.mean(axis=1, keepdims=True)
+    Z_hat = (Z - mu) / np.sqrt(Z.var(axis=1, ddof=1, keepdims=True) + eps)
+    return {
+        "Z_out": {
+            "the variance is the unbiased one (divided by m - 1, np.var(..., ddof=1)): batch norm "
+            "normalises with the batch's own variance, sum((Z - mu)**2) / m, as torch's "
+            "batch_norm does in training (np.var's default).": gamma * Z_hat + beta
+        }
+    }
+
+
+def _softmax_forward(x: Inputs) -> Known:
+    Z = np.asarray(x["Z"], dtype=np.float64)
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return {
+        "A": {
+            "softmax is normalised over the wrong axis: each column (one example) must sum to 1, "
+            "so sum over the classes, axis=0 (keepdims=True), not over the examples (axis=1).": (
+                E / E.sum(axis=1, keepdims=True)
+            )
+        }
+    }
+
+
+def _by_classes(output: str, right: Callable[[Inputs], Any]) -> Callable[[Inputs], Known]:
+    """A loss's backward divided by the number of classes instead of the number of examples."""
+
+    def known(x: Inputs) -> Known:
+        C, m = np.shape(x["AL"])
+        if m == C:
+            return {}
+        return {
+            output: {
+                f"you divide by the number of classes C = {C} (AL.shape[0]) instead of the number "
+                f"of examples m = {m} (AL.shape[1]): the cost is the mean over the examples, the "
+                "columns.": right(x) * m / C
+            }
+        }
+
+    return known
+
+
+def _cross_entropy_backward(x: Inputs) -> Known:
+    AL, Y = np.asarray(x["AL"], dtype=np.float64), x["Y"]
+    m = AL.shape[1]
+    known = _by_classes("dAL", lambda x: -Y / (m * AL))(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binary = (AL - Y) / (AL * (1 - AL)) / m
+    known.setdefault("dAL", {})[
+        "this is the gradient of the binary cross-entropy, (AL - Y) / (m AL (1 - AL)): the "
+        "categorical cross-entropy -sum(Y log(AL)) has dAL = -Y / (m AL), nonzero only for the "
+        "true class."
+    ] = binary
+    return known
+
+
+def _binary_cross_entropy_backward(x: Inputs) -> Known:
+    AL, Y = np.asarray(x["AL"], dtype=np.float64), x["Y"]
+    m = AL.shape[1]
+    known = _by_classes("dAL", lambda x: (AL - Y) / (m * AL * (1 - AL)))(x)
+    known.setdefault("dAL", {})[
+        "a sign is flipped in one term: d/dAL of -(Y log(AL) + (1 - Y) log(1 - AL)) is "
+        "-Y / AL + (1 - Y) / (1 - AL), divided by m."
+    ] = -(Y / AL + (1 - Y) / (1 - AL)) / m
+    return known
+
+
+def _relu_backward(x: Inputs) -> Known:
+    dA = x["dA"]
+    return {
+        "dZ": {
+            "the mask is taken from the wrong array: relu passes the gradient where its input Z "
+            "is positive, dZ = dA * (Z > 0), whatever the sign of dA.": dA * (dA > 0),
+        }
+    }
+
+
 #: The story's loss: the binary cross-entropy of each class, added up, used for a softmax output.
 BINARY_FOR_CATEGORICAL = (
     "this is the binary cross-entropy of each class, added up over the classes: "
@@ -112,7 +194,9 @@ def _softmax_cross_entropy(x: Inputs) -> Known:
     C, m = x["AL"].shape
     if C < 2:
         return {}
-    return {"dZL": {FUDGE_FACTOR.format(C=C): (x["AL"] - x["Y"]) / m * C / (C - 1)}}
+    known = _by_classes("dZL", lambda x: (x["AL"] - x["Y"]) / m)(x)
+    known.setdefault("dZL", {})[FUDGE_FACTOR.format(C=C)] = (x["AL"] - x["Y"]) / m * C / (C - 1)
+    return known
 
 
 def _output_formula(
@@ -135,6 +219,10 @@ def _output_formula(
 
 
 KNOWN: dict[str, Callable[[Inputs], Known]] = {
+    "relu": _relu_backward,
+    "cross_entropy": _cross_entropy_backward,
+    "binary_cross_entropy": _binary_cross_entropy_backward,
+    "mse": _by_classes("dAL", lambda x: 2 * (x["AL"] - x["Y"]) / x["AL"].shape[1]),
     "sigmoid": _output_formula("sigmoid", "s * (1 - s)", lambda Z: Z * (1 - Z)),
     "tanh": _output_formula("tanh", "1 - t**2", lambda Z: 1 - Z**2),
     "softmax": _softmax,
@@ -145,6 +233,8 @@ KNOWN: dict[str, Callable[[Inputs], Known]] = {
 }
 #: The same for forwards.
 KNOWN_FORWARD: dict[str, Callable[[Inputs], Known]] = {
+    "softmax": _softmax_forward,
+    "batchnorm": _unbiased_batchnorm,
     "cross_entropy": _cross_entropy,
     "cross_entropy_cost": _cross_entropy_cost,
 }

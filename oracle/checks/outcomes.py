@@ -24,6 +24,12 @@ class OtherConvention(unittest.SkipTest):
     message is the diagnosis."""
 
 
+class Close(unittest.SkipTest):
+    """The function differs from the reference only in a convention that changes no derivative
+    (an epsilon in a log, a clip, a scalar 0 that broadcasts, the kink of relu): the message says
+    which."""
+
+
 def require(impl: Any, *names: str | None) -> None:
     """Raise ``NotChecked`` when ``impl`` lacks one of the functions ``names``."""
     missing = [n for n in names if n is not None and not callable(getattr(impl, n, None))]

@@ -82,7 +82,7 @@ class CheckItem(pytest.Item):
         )
         if self.verdict.status in ("WRONG", "UNSTABLE"):
             raise CheckFailed("\n\n".join(self.verdict.explanations))
-        if self.verdict.status in ("convention", "not checked"):
+        if self.verdict.status in ("convention", "close", "not checked"):
             pytest.skip(self.verdict.said)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

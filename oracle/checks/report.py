@@ -84,6 +84,8 @@ def status_line(verdict: Verdict) -> str:
         return verdict.said
     if verdict.status == "convention":
         return "a convention, right: " + verdict.said
+    if verdict.status == "close":
+        return "close, a convention, not a wrong derivative: " + verdict.said
     if verdict.status == "not checked":
         return "not checked: " + verdict.said.removeprefix("not checked: ")
     return verdict.said
@@ -141,6 +143,8 @@ def summary(run: Run) -> str:
     ]
     if counts.get("UNSTABLE"):
         parts.insert(1, f"{counts['UNSTABLE']} unstable at extreme inputs")
+    if counts.get("close"):
+        parts.append(f"{counts['close']} close (a convention)")
     if counts.get("convention"):
         parts.append(f"{counts['convention']} right in the other convention")
     if counts.get("not checked", 0) + unread:

@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from oracle.checks import properties as p
 from oracle.checks.course import COURSE_CHECKS, COURSE_FUNCTIONS_OF
 from oracle.checks.limits import TimeLimitExceeded, time_limit
-from oracle.checks.outcomes import NotChecked, OtherConvention, implemented
+from oracle.checks.outcomes import Close, NotChecked, OtherConvention, implemented
 from oracle.checks.probes import probe
 from oracle.checks.reading import CASE, Reading, Row
 from oracle.checks.registry import CASES, Case
@@ -37,7 +38,9 @@ if sys.version_info < (3, 11):  # pragma: no cover - the tested Python is 3.11
 #: Seconds one property may take on the learner's functions (all its examples, shrinking included).
 CHECK_SECONDS = 60.0
 
-PASSED, FAILED, NOT_CHECKED, CONVENTION = "passed", "failed", "not checked", "convention"
+PASSED, FAILED, NOT_CHECKED, CONVENTION, CLOSE = (
+    "passed", "failed", "not checked", "convention", "close"
+)  # fmt: skip
 
 
 @dataclass
@@ -165,13 +168,14 @@ def run_check(
         body(**drawn)
 
     test = config(given(**strategies)(recorded)) if strategies is not None else body
-    if convention_told:
-        test = p.one_verdict(test)
+    test = p.one_verdict(test)
     try:
         with time_limit(seconds, f"{function} ({name})"), np.errstate(all="ignore"):
             test()
     except OtherConvention as told:
         return Result(name, CONVENTION, [str(told)])
+    except Close as told:
+        return Result(name, CLOSE, [str(told)])
     except NotChecked as skipped:
         return Result(name, NOT_CHECKED, [str(skipped)])
     except (Exception, TimeLimitExceeded, BaseExceptionGroup) as error:
@@ -207,7 +211,7 @@ def _drawn(
     return inputs.map(lambda x: p.as_dtype(x, dtype))
 
 
-def _contract_plans(impl: Any, row: Row, case: Case) -> Iterator[Plan]:
+def _contract_plans(impl: Any, row: Row, case: Case, wrong: AbstractSet[str]) -> Iterator[Plan]:
     role = ROLES[row.role or ""]
     fixed = row.fixed
     kind = role.kind
@@ -234,7 +238,12 @@ def _contract_plans(impl: Any, row: Row, case: Case) -> Iterator[Plan]:
     yield Plan("float32 in, float32 out", each(float32),
                {"x": _drawn(case, "any", np.float32, fixed)})  # fmt: skip
     if kind == "backward":
-        if all(callable(getattr(impl, n, None)) for n in names if n) and not row.fixed:
+        blamed = sorted({n for n in names if n} & wrong)
+        if blamed:
+            yield Plan("finite differences of your forward", _not_run(
+                f"finite differences not run: they would differentiate your {', '.join(blamed)}, "
+                "which is wrong"), None)  # fmt: skip
+        elif all(callable(getattr(impl, n, None)) for n in names if n) and not row.fixed:
             yield Plan("finite differences of your forward", each(p.check_finite_differences),
                        {"x": _drawn(case, "smooth", np.float64, fixed)}, True)  # fmt: skip
         if case.upstream and not (row.binding and row.binding.local):
@@ -252,6 +261,13 @@ def _contract_plans(impl: Any, row: Row, case: Case) -> Iterator[Plan]:
                     check(impl, case, fixed_x)
 
             yield Plan(f"extreme inputs ({label})", once, None, kind == "backward")
+
+
+def _not_run(reason: str) -> Callable[[], None]:
+    def body() -> None:
+        raise NotChecked(reason)
+
+    return body
 
 
 def _backward_needs(case: Case, backward: str) -> tuple[str, ...]:
@@ -285,10 +301,16 @@ def cases_of(row: Row) -> list[Case]:
     return [CASE[role.case]]
 
 
-def plans(impl: Any, row: Row) -> list[tuple[Case | None, Plan]]:
+def plans(
+    impl: Any, row: Row, wrong: AbstractSet[str] = frozenset()
+) -> list[tuple[Case | None, Plan]]:
+    """The properties to run for ``row``; ``wrong``: the contract's functions found wrong in the
+    file so far (a check that would run one of them is not run, and says why)."""
     if row.course:
         return [(None, plan) for plan in _course_plans(impl, row)]
-    return [(case, plan) for case in cases_of(row) for plan in _contract_plans(impl, row, case)]
+    return [
+        (case, plan) for case in cases_of(row) for plan in _contract_plans(impl, row, case, wrong)
+    ]
 
 
 # --- A row's verdict ------------------------------------------------------------------------------
@@ -311,6 +333,10 @@ def verdict_of(row: Row, results: list[Result]) -> Verdict:
     told = [r for r in results if r.status == CONVENTION]
     if told:
         return Verdict(row, "convention", told[0].messages[0], [], results)
+    close = [r for r in results if r.status == CLOSE]
+    if close:
+        said = "; ".join(dict.fromkeys(m for r in close for m in r.messages))
+        return Verdict(row, "close", said, [], results)
     if results and all(r.status == NOT_CHECKED for r in results):
         return Verdict(row, "not checked", results[0].messages[0], [], results)
     return Verdict(row, "verified", "verified" + _partly(results), [], results)
@@ -384,6 +410,10 @@ def check(
     files = _learner_files(reading)
     config = learner_settings(examples)
     rows = [r for r in reading.rows if r.checked and (only is None or r.name in only)]
+    # Forwards first: a backward's check that runs the learner's forward (finite differences, a
+    # cache) is judged knowing whether that forward is right.
+    rows.sort(key=lambda r: ROLES[r.role].kind != "forward" if r.role in ROLES else True)
+    wrong: set[str] = set()
     for i, row in enumerate(rows):
         if progress:
             progress(row, i, len(rows))
@@ -391,7 +421,7 @@ def check(
         impl = reading.namespace_for(row)
         results = []
         with p.context(learner=True, reproduce=reproduce(row), probe=_prober(row)):
-            for case, plan in plans(impl, row):
+            for case, plan in plans(impl, row, wrong):
                 result = run_check(
                     plan.name, plan.body, plan.strategies, config, row.name, files, seconds,
                     plan.convention_told,
@@ -400,11 +430,32 @@ def check(
                 results.append(result)
                 if result.timed_out:  # the other checks would wait as long: one is enough
                     break
-        verdict = verdict_of(row, results)
+        verdict = depends(verdict_of(row, results), wrong)
         verdict.seconds = time.perf_counter() - began
+        if verdict.status == "WRONG" and row.role:
+            wrong.add(row.role)
         run.verdicts.append(verdict)
+    order = {r.name: i for i, r in enumerate(reading.rows)}
+    run.verdicts.sort(key=lambda v: order[v.row.name])
     run.seconds = time.perf_counter() - start
     return run
+
+
+def depends(verdict: Verdict, wrong: set[str]) -> Verdict:
+    """A backward that fails with the cache of the learner's own wrong forward is not judged:
+    the mistake may be the forward's (its cache feeds the backward)."""
+    cases = cases_of(verdict.row)
+    forwards = {
+        c.forward_name for c in cases if c.name.startswith("layer[") or c.name == "batchnorm"
+    }
+    blamed = sorted(forwards & wrong)
+    if verdict.status != "WRONG" or not blamed:
+        return verdict
+    said = (
+        f"depends on your {', '.join(blamed)}, which is wrong: its cache feeds "
+        f"{verdict.row.role}; fix it first, then check again"
+    )
+    return Verdict(verdict.row, "not checked", said, verdict.explanations, verdict.results)
 
 
 def _prober(row: Row) -> Callable[[Case, dict[str, Any]], dict[str, Any] | None]:
