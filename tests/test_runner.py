@@ -87,7 +87,7 @@ def test_each_function_gets_one_verdict(tmp_path: Path) -> None:
 def test_the_explanation_names_the_learners_function_and_how_to_rerun_it(tmp_path: Path) -> None:
     path = tmp_path / "mine.py"
     path.write_text(
-        "import numpy as np\n\ndef backpropagate_ReLU(Z, dL_dA):\n    return dL_dA * (Z >= 0)\n",
+        "import numpy as np\n\ndef backpropagate_ReLU(Z, dL_dA):\n    return dL_dA * (Z < 0)\n",
         encoding="utf-8",
     )
     with on_path(tmp_path):
@@ -235,7 +235,7 @@ def test_distinct_failures_are_each_reported(tmp_path: Path) -> None:
 
 def test_a_file_with_seven_wrong_functions_prints_a_short_report() -> None:
     with on_path(EXAMPLES):
-        run = check(read(load(EXAMPLES / "my_nn.py")), examples=10)
+        run = check(read(load(EXAMPLES / "more_mistakes.py")), examples=10)
     wrong = [v for v in run.verdicts if v.status in ("WRONG", "UNSTABLE")]
     assert len(wrong) >= 7, [v.row.name for v in wrong]
     lines = printed(run)

@@ -22,6 +22,7 @@ import dis
 import inspect
 import time
 import types
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -366,7 +367,8 @@ def _safely(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]
     """``_try``, where anything the learner's function returns that the reading cannot use
     means only "not this reading"; and bounded in time."""
     try:
-        with time_limit(PROBE_SECONDS, "reading"):
+        with time_limit(PROBE_SECONDS, "reading"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             return _try(candidate, f)
     except (Exception, TimeLimitExceeded):
         return False, candidate.binding
