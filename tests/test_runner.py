@@ -194,6 +194,33 @@ def test_the_state_a_learners_function_changes_is_put_back(tmp_path: Path) -> No
     assert (np.geterr(), torch.is_grad_enabled(), torch.exp) == (errors, grad, exp)
 
 
+def test_the_state_a_learners_file_changes_at_import_is_put_back(tmp_path: Path) -> None:
+    errors, grad, exp = np.geterr(), torch.is_grad_enabled(), torch.exp
+    run = run_on(
+        tmp_path,
+        """
+        import numpy as np
+        import torch
+
+        np.seterr(all="raise")
+        torch.set_grad_enabled(False)
+        torch.exp = lambda x: x
+
+        def sigmoid(Z):
+            return 1 / (1 + np.exp(-Z))
+
+        def sigmoid_backward(dA, Z):
+            s = sigmoid(Z)
+            return dA * s * (1 - s)
+        """,
+    )
+    assert [v.status for v in run.verdicts] == ["verified", "verified"]
+    changes = run.reading.guard.changes if run.reading.guard else set()
+    assert "torch.exp (at import)" in changes, changes
+    assert "torch's grad mode (torch.set_grad_enabled) (at import)" in changes
+    assert (np.geterr(), torch.is_grad_enabled(), torch.exp) == (errors, grad, exp)
+
+
 def test_a_failure_only_at_extreme_inputs_is_unstable_not_wrong(tmp_path: Path) -> None:
     run = run_on(
         tmp_path,

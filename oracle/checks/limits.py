@@ -68,26 +68,31 @@ class Guard:
     def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
         """``function``, putting back after every call the NumPy error state and torch grad mode
         it was called with, and any attribute of torch it replaced."""
-        import torch
 
         @functools.wraps(function)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            errors, grad = np.geterr(), torch.is_grad_enabled()
-            before = self._snapshot()
-            try:
+            with self.protect():
                 return function(*args, **kwargs)
-            finally:
-                if np.geterr() != errors:
-                    self.changes.add(
-                        f"NumPy's error state (np.seterr: {_diff(np.geterr(), errors)})"
-                    )
-                    np.seterr(**errors)
-                if torch.is_grad_enabled() != grad:
-                    self.changes.add("torch's grad mode (torch.set_grad_enabled)")
-                    torch.set_grad_enabled(grad)
-                self._put_back(before)
 
         return guarded
+
+    @contextmanager
+    def protect(self) -> Iterator[None]:
+        """Run the block (the learner's code), then put back what it changed."""
+        import torch
+
+        errors, grad = np.geterr(), torch.is_grad_enabled()
+        before = self._snapshot()
+        try:
+            yield
+        finally:
+            if np.geterr() != errors:
+                self.changes.add(f"NumPy's error state (np.seterr: {_diff(np.geterr(), errors)})")
+                np.seterr(**errors)
+            if torch.is_grad_enabled() != grad:
+                self.changes.add("torch's grad mode (torch.set_grad_enabled)")
+                torch.set_grad_enabled(grad)
+            self._put_back(before)
 
     def _owners(self) -> dict[str, Any]:
         import torch

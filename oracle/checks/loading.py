@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from oracle.checks.limits import TimeLimitExceeded, time_limit
+from oracle.checks.limits import Guard, TimeLimitExceeded, time_limit
 
 #: Seconds a file may take to load (its definitions, or the whole module run as it is).
 LOAD_SECONDS = 60.0
@@ -69,6 +69,8 @@ class Loaded:
     helpers: list[str] = field(default_factory=list)
     #: For each top-level name assigned by a statement that was left out: where.
     left_out_names: dict[str, str] = field(default_factory=dict)
+    #: What loading it changed of NumPy's and torch's state (and the load put back).
+    changes: set[str] = field(default_factory=set)
 
     @property
     def notebook(self) -> bool:
@@ -285,8 +287,9 @@ def load(
     loaded = Loaded(path, module)
     folder = path.resolve().parent
     _forget_helpers(folder)
+    guard = Guard()
     try:
-        with time_limit(seconds, f"loading {path}"):
+        with time_limit(seconds, f"loading {path}"), guard.protect():
             sys.modules[name] = module
             for chunk in _chunks(path):
                 _load_chunk(loaded, chunk, definitions_only)
@@ -305,6 +308,7 @@ def load(
             raise
         raise _fail(path, error) from None
     loaded.helpers = _helpers(module, folder)
+    loaded.changes = {f"{change} (at import)" for change in guard.changes}
     return loaded
 
 

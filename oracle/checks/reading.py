@@ -444,6 +444,7 @@ def read(
     reading = Reading(loaded)
     reading.mapping = read_mapping(loaded, mapping_text)
     guard = reading.guard = Guard()
+    guard.changes |= loaded.changes
     context = _context(loaded)
     contract: dict[str, Any] = {}
     course = course_layer_functions(loaded.module)
