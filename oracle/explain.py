@@ -160,7 +160,11 @@ def _name_factor(c: float, m: int | None, output: str, convention: str = "mean")
         return f"{times}: half the right value (the derivative of x**2 is 2x" + (
             "; the 1/2 of lambd/(2m) cancels against it)." if l2 else ": a 2 lost)."
         )
-    return f"{times}: off by a constant factor. A fudge factor that makes a check pass hides this."
+    return f"{times}: {UNNAMED_FACTOR}"
+
+
+#: How a factor with no usual meaning is told.
+UNNAMED_FACTOR = "off by a constant factor. A fudge factor that makes a check pass hides this."
 
 
 def _fraction(c: float) -> str:
@@ -223,7 +227,11 @@ def diagnose(found: Mismatch, clues: Clues) -> str | None:
         return " OR ".join(fits) + " (this example fits each of these; another would tell.)"
     c = _factor(found)
     if c is not None:
-        return _name_factor(c, clues.m, found.output, clues.convention)
+        named = _name_factor(c, clues.m, found.output, clues.convention)
+        # Two numbers always differ by "a factor": one element is evidence only of a factor
+        # that means something (m, 1/m, 2, 1/2, -1).
+        if np.size(found.expected) > 1 or not named.endswith(UNNAMED_FACTOR):
+            return named
     if (close := _lost_precision(found)) is not None:
         return close
     bad = found.bad()

@@ -258,6 +258,8 @@ def test_distinct_failures_are_each_reported(tmp_path: Path) -> None:
     assert len(v.explanations) >= 2, v.explanations
     lines = printed(run)
     assert any("more failure(s) of tanh_backward: -v" in ln for ln in lines)
+    # The second mistake is named too, under the first one's explanation.
+    assert sum(ln.startswith("  also: ") for ln in lines) == 1, lines
 
 
 def test_a_file_with_seven_wrong_functions_prints_a_short_report() -> None:

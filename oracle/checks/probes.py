@@ -28,6 +28,33 @@ def _off_zero(rng: np.random.Generator, shape: tuple[int, ...], high: float = 2.
     return _read_only(sign * rng.uniform(0.2, high, shape))
 
 
+#: Inputs kept as they are when a failing input is given typical values: labels, masks, names.
+KEPT = ("Y", "mask", "activation", "keep_prob", "lambd", "m", "seed", "eps", "alpha")
+#: Inputs that are probabilities.
+PROBABILITIES = ("AL",)
+
+
+def like(case: str, x: dict[str, Any]) -> dict[str, Any]:
+    """``x`` with typical values in place of its own, of the same shapes: each array drawn again
+    (off zero, off saturation) from a generator seeded by the case. The same shapes keep what
+    depends on them (a mistake made only when m > 3); the values leave the coincidences of a
+    shrunk example behind (Z = 0, AL = 1/2, a 1 x 2 matrix of ones)."""
+    rng = np.random.default_rng(sum(map(ord, case)) + 1)
+    out = dict(x)
+    for name, value in x.items():
+        if name in KEPT or not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            continue
+        if name in PROBABILITIES:
+            out[name] = _read_only(rng.uniform(0.05, 0.95, value.shape))
+        else:
+            out[name] = _off_zero(rng, value.shape)
+    if "ZL" in out:
+        out["AL"] = _read_only(oracle.softmax(out["ZL"]))
+    if isinstance(x.get("others"), list):
+        out["others"] = [_off_zero(rng, np.shape(w)) for w in x["others"]]
+    return out
+
+
 def probe(case: str) -> dict[str, Any]:
     """The probe input of ``case`` (a registry case name, or ``layer`` for every layer case)."""
     rng = np.random.default_rng(sum(map(ord, case)))

@@ -315,7 +315,26 @@ def assert_all_close(
         return
     wrong = [message for message, o in zip(said, other, strict=True) if not o]
     message = wrong[0] if wrong else said[0]
-    raise AssertionError(confirmed(impl, case, kind, x, message))
+    told = confirmed(impl, case, kind, x, message)
+    raise mistake_of(told)(told)
+
+
+class Wrong(AssertionError):
+    """A wrong result; one subclass for each kind of diagnosis (``mistake_of``)."""
+
+
+_MISTAKES: dict[str, type[Wrong]] = {}
+
+
+def mistake_of(message: str) -> type[Wrong]:
+    """The class of the failure ``message`` tells: one for each kind of diagnosis, so that
+    hypothesis, which tells bugs apart by the class and place of what they raise, reports two
+    different mistakes of one function as two failures (each shrunk on its own) instead of
+    keeping the first it met."""
+    kind = _kind(_diagnosis(message)) or "undiagnosed"
+    if kind not in _MISTAKES:
+        _MISTAKES[kind] = type(f"Wrong{len(_MISTAKES)}", (Wrong,), {"__module__": __name__})
+    return _MISTAKES[kind]
 
 
 #: Within this of 0 or 1, a probability is "saturated": where a learner's epsilon in a log or
@@ -349,13 +368,15 @@ def harmless(impl: ModuleType, case: Case, kind: str, found: Mismatch, x: Inputs
         AL = np.asarray(x["AL"], dtype=np.float64)
         near = np.minimum(AL, 1 - AL) < SATURATED
         columns = near.any(axis=0, keepdims=True)
-        where = near if bad.shape == near.shape else np.broadcast_to(columns, bad.shape)
         # Elsewhere an epsilon of 1e-10 .. 1e-7 moves a log by at most about 1e-6.
         with np.errstate(invalid="ignore"):
             small = np.abs(a.astype(np.float64) - b) <= 1e-6 * (np.abs(b) + 1)
-        if bad.shape == () and not (bool(columns.any()) or bool(small)):
-            return ""
-        if bad.shape == () or not (bad & ~where & ~small).any():
+        if bad.shape == ():  # a cost: one number for the whole batch
+            fits = bool(small) or bool(columns.any())
+        else:
+            where = near if bad.shape == near.shape else np.broadcast_to(columns, bad.shape)
+            fits = not (bad & ~where & ~small).any()
+        if fits:
             return (
                 "within 1e-6 of the reference but where a prediction is within 1e-3 of 0 or 1, and "
                 "finite there: an epsilon in the log, a clip or nan_to_num (torch clamps the log "
@@ -409,9 +430,9 @@ def _dtype_of(x: Inputs) -> Any:
 
 def confirmed(impl: ModuleType, case: Case, kind: str, x: Inputs, message: str) -> str:
     """``message``, the explanation of a failure on ``x``, once its story is tested on a typical
-    input as well (the context's ``probe``: several examples and classes, off kinks and
-    saturation). hypothesis shrinks a failure to the simplest input (m = 1, Z = 0, AL = 1), where
-    a wrong formula can look like another mistake: ``dA * Z * (1 - Z)`` is all zeros at Z = 0.
+    input as well (the context's ``probe``: the same shapes, values off kinks and saturation).
+    hypothesis shrinks a failure to the simplest input (Z = 0, AL = 1/2, ones), where a wrong
+    formula can look like another mistake: ``dA * Z * (1 - Z)`` is all zeros at Z = 0.
     When the typical input tells another story, that one is told, and what the simplest input
     showed is said beside it; when the function is right on the typical input, the failure
     belongs to special values, and the explanation says so."""

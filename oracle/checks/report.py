@@ -10,17 +10,26 @@ falsifying examples.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 
 from oracle.checks.conventions import convention_of, mixed_conventions
 from oracle.checks.reading import Reading
-from oracle.checks.runner import Run, Verdict, cases_of
+from oracle.checks.runner import Run, Verdict, cases_of, headline
 
 Write = Callable[[str], None]
 WIDTH = 100
 #: Statements left out that the reading lists one by one; more are counted.
 OMITTED_SHOWN = 8
+
+
+#: Other distinct failures of one function named under its explanation.
+OTHERS_SHOWN = 3
+
+
+def _kind(said: str) -> str:
+    return re.sub(r"[-+]?\d[\d.e+-]*", "#", said)
 
 
 def _clip(text: str, width: int = WIDTH) -> str:
@@ -71,6 +80,16 @@ def print_explanations(run: Run, write: Write, verbose: bool = False) -> None:
         for block in blocks:
             write(block)
         if not verbose and len(verdict.explanations) > 1:
+            # Another mistake in the same function (another diagnosis) shows now, not only once
+            # the first is fixed; other checks failing on the same mistake say nothing more.
+            first = _kind(headline(verdict.explanations[0]))
+            others = dict.fromkeys(
+                headline(e)
+                for e in verdict.explanations[1:]
+                if "diagnosis:" in e and _kind(headline(e)) != first
+            )
+            for said in list(others)[:OTHERS_SHOWN]:
+                write(_clip(f"  also: {said}", WIDTH + 40))
             write(f"  ({len(verdict.explanations) - 1} more failure(s) of {verdict.row.name}: -v)")
         if verbose:
             for result in verdict.results:

@@ -29,7 +29,7 @@ from oracle.checks import properties as p
 from oracle.checks.course import COURSE_CHECKS, COURSE_FUNCTIONS_OF
 from oracle.checks.limits import TimeLimitExceeded, time_limit
 from oracle.checks.outcomes import Close, NotChecked, OtherConvention, implemented
-from oracle.checks.probes import probe
+from oracle.checks.probes import like
 from oracle.checks.reading import CASE, Reading, Row
 from oracle.checks.registry import CASES, Case
 from oracle.checks.roles import ROLES
@@ -148,6 +148,14 @@ def _messages(
             f"{function}: {error} (an endless loop, or a very slow call?)"
             + (f"\n  it was at {where}" if where else "")
             + (f"\n  on the input: {given}" if given else "")
+        ]
+    if not _learner_frame(error, files):
+        # Raised by the check itself, not by the learner's code: say so, with where.
+        last = traceback.extract_tb(error.__traceback__)[-1:]
+        where = f" ({last[0].filename}, line {last[0].lineno})" if last else ""
+        return [
+            f"{function}: the check itself failed with {type(error).__name__}: {error}{where}; "
+            "please report it, with your file"
         ]
     return [_raised(error, function, files, given)]
 
@@ -333,14 +341,14 @@ def verdict_of(row: Row, results: list[Result]) -> Verdict:
         explanations: list[str] = []
         for r in sorted(failed, key=_preference):
             explanations += [m for m in r.messages if m not in explanations]
-        headline = _headline(explanations[0])
+        said = headline(explanations[0])
         if all(r.check.startswith("extreme") for r in failed):
             # Right wherever the inputs are ordinary: a stability problem, not a wrong formula.
             return Verdict(
                 row, "UNSTABLE", f"UNSTABLE: right on ordinary inputs, wrong at extreme ones "
-                f"({_extremes_of(failed[0].case)}): {headline}", explanations, results,
+                f"({_extremes_of(failed[0].case)}): {said}", explanations, results,
             )  # fmt: skip
-        return Verdict(row, "WRONG", "WRONG: " + headline, explanations, results)
+        return Verdict(row, "WRONG", "WRONG: " + said, explanations, results)
     told = [r for r in results if r.status == CONVENTION]
     if told:
         return Verdict(row, "convention", told[0].messages[0], [], results)
@@ -394,7 +402,8 @@ def _preference(r: Result) -> tuple[int, int]:
     return (0 if diagnosed else 1, rank + (0 if "float64" in r.check else 1))
 
 
-def _headline(explanation: str) -> str:
+def headline(explanation: str) -> str:
+    """An explanation in one line: its diagnosis, else its first line."""
     lines = [ln.strip() for ln in explanation.splitlines() if ln.strip()]
     diagnosis = next((ln for ln in lines if ln.startswith("diagnosis:")), None)
     return (diagnosis or lines[0]).removeprefix("diagnosis: ")
@@ -474,10 +483,7 @@ def _prober(row: Row) -> Callable[[Case, dict[str, Any]], dict[str, Any] | None]
     inputs (the row's fixed values, the failing input's dtype)."""
 
     def typical(case: Case, x: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            inputs = probe(case.name)
-        except KeyError:
-            return None
+        inputs = like(case.name, x)
         if row.fixed is not None:
             inputs = row.fixed(inputs)
         dtype = next((v.dtype for v in x.values() if getattr(v, "dtype", None) is not None
