@@ -92,7 +92,9 @@ def _softmax_forward(x: Inputs) -> Known:
     return {
         "A": {
             "softmax is normalised over the wrong axis: each column (one example) must sum to 1, "
-            "so sum over the classes, axis=0 (keepdims=True), not over the examples (axis=1).": (
+            "so sum over the classes, axis=0 (keepdims=True), not over the examples (axis=1). "
+            "(The suite's arrays are column-major, one column per example, as in the course: a "
+            "file written for X of shape (m, n) reads them transposed.)": (
                 E / E.sum(axis=1, keepdims=True)
             )
         }

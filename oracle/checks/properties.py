@@ -70,7 +70,7 @@ class Context:
     learner: bool = False
     reproduce: str = ""
     #: For a case and a failing input: a typical input to confirm the explanation on.
-    probe: Callable[[Case, Inputs], Inputs | None] | None = None
+    probe: Callable[[Case, Inputs, bool], Inputs | None] | None = None
     confirming: bool = False
 
 
@@ -439,24 +439,19 @@ def confirmed(impl: ModuleType, case: Case, kind: str, x: Inputs, message: str) 
     probe = current().probe
     if probe is None or current().confirming:
         return message
-    typical = probe(case, x)
-    if typical is None:
+    there = _again(impl, case, kind, probe(case, x, False))
+    if there is None:
         return message
-    check = check_forward if kind == "forward" else check_backward
-    token = _CONTEXT.set(replace(current(), confirming=True))
-    try:
-        check(impl, case, typical)
-    except AssertionError as again:
-        there = str(again)
-    except Exception:  # raising on the typical input: the first story is all there is
-        return message
-    else:
+    if there == "":
         return message + (
             "\n  (on a typical input, several examples and off the special values, it is right: "
             "the mistake shows only at inputs like this one)"
         )
-    finally:
-        _CONTEXT.reset(token)
+    if " OR " in _diagnosis(there):
+        # These shapes cannot tell the stories apart (m = C, say): other shapes can.
+        other = _again(impl, case, kind, probe(case, x, True))
+        if other and _diagnosis(other) and " OR " not in _diagnosis(other):
+            there = other
     first, second = _diagnosis(message), _diagnosis(there)
     if _kind(first) == _kind(second) or not first:
         return there  # the same story, told on the typical input (its numbers are more telling)
@@ -472,6 +467,24 @@ def confirmed(impl: ModuleType, case: Case, kind: str, x: Inputs, message: str) 
             "this typical input, so it is not the diagnosis.",
         )
     return "\n".join(lines)
+
+
+def _again(impl: ModuleType, case: Case, kind: str, inputs: Inputs | None) -> str | None:
+    """The explanation of the same check on ``inputs``: "" when it passes there, ``None`` when it
+    cannot say (no inputs, or the function raises on them)."""
+    if inputs is None:
+        return None
+    check = check_forward if kind == "forward" else check_backward
+    token = _CONTEXT.set(replace(current(), confirming=True))
+    try:
+        check(impl, case, inputs)
+    except AssertionError as again:
+        return str(again)
+    except Exception:
+        return None
+    finally:
+        _CONTEXT.reset(token)
+    return ""
 
 
 def check_forward(impl: ModuleType, case: Case, x: Inputs) -> None:

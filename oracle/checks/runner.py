@@ -29,7 +29,7 @@ from oracle.checks import properties as p
 from oracle.checks.course import COURSE_CHECKS, COURSE_FUNCTIONS_OF
 from oracle.checks.limits import TimeLimitExceeded, time_limit
 from oracle.checks.outcomes import Close, NotChecked, OtherConvention, implemented
-from oracle.checks.probes import like
+from oracle.checks.probes import like, probe
 from oracle.checks.reading import CASE, Reading, Row
 from oracle.checks.registry import CASES, Case
 from oracle.checks.roles import ROLES
@@ -478,12 +478,16 @@ def depends(verdict: Verdict, wrong: set[str]) -> Verdict:
     return Verdict(verdict.row, "not checked", said, verdict.explanations, verdict.results)
 
 
-def _prober(row: Row) -> Callable[[Case, dict[str, Any]], dict[str, Any] | None]:
+def _prober(row: Row) -> Callable[[Case, dict[str, Any], bool], dict[str, Any] | None]:
     """A typical input of a case (``oracle.checks.probes``), as the row's checks see their
-    inputs (the row's fixed values, the failing input's dtype)."""
+    inputs (the row's fixed values, the failing input's dtype): of the failing input's shapes,
+    or (``other``) of the probe's own, where m, C and n all differ."""
 
-    def typical(case: Case, x: dict[str, Any]) -> dict[str, Any] | None:
-        inputs = like(case.name, x)
+    def typical(case: Case, x: dict[str, Any], other: bool) -> dict[str, Any] | None:
+        try:
+            inputs = probe(case.name) if other else like(case.name, x)
+        except KeyError:
+            return None
         if row.fixed is not None:
             inputs = row.fixed(inputs)
         dtype = next((v.dtype for v in x.values() if getattr(v, "dtype", None) is not None
