@@ -13,6 +13,7 @@ most specific to the most general, and the first that fits is reported.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -65,6 +66,15 @@ def _same(found: Mismatch, actual: Array, expected: Array) -> bool:
     actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
         return False
+    # A NaN matches a NaN: a known mistake that is undefined where the learner's output is (the
+    # unbiased variance of one example, 0/0) names it.
+    with np.errstate(invalid="ignore"):
+        a_nan = np.isnan(actual.astype(np.float64))
+        e_nan = np.isnan(expected.astype(np.float64))
+    if (a_nan != e_nan).any():
+        return False
+    if a_nan.any():
+        actual, expected = np.where(a_nan, 0.0, actual), np.where(e_nan, 0.0, expected)
     scale = found.scale
     with np.errstate(invalid="ignore", over="ignore"):
         theirs = float(np.max(np.abs(expected), initial=0.0))
@@ -205,14 +215,6 @@ def diagnose(found: Mismatch, clues: Clues) -> str | None:
     a, b = np.asarray(found.actual), np.asarray(found.expected)
     if found.shapes_differ:
         return _shape_diagnosis(found)
-    with np.errstate(invalid="ignore"):
-        overflow = ~np.isfinite(a.astype(np.float64)) & np.isfinite(b.astype(np.float64))
-    if overflow.any():
-        return (
-            f"{int(overflow.sum())} element(s) are NaN or inf where the right answer is finite: "
-            "an overflow or a log(0). Subtract each column's max before exp in softmax; "
-            "compute sigmoid without exp of a large positive number; clamp log's argument."
-        )
     if not a.any() and b.any():
         return "your gradient is all zeros: nothing flows back (a missing term or an early return)."
     fits = [
@@ -225,6 +227,14 @@ def diagnose(found: Mismatch, clues: Clues) -> str | None:
         return fits[0]
     if fits:  # this example cannot tell them apart (e.g. dropout that kept every unit)
         return " OR ".join(fits) + " (this example fits each of these; another would tell.)"
+    with np.errstate(invalid="ignore"):
+        overflow = ~np.isfinite(a.astype(np.float64)) & np.isfinite(b.astype(np.float64))
+    if overflow.any():
+        return (
+            f"{int(overflow.sum())} element(s) are NaN or inf where the right answer is finite: "
+            "an overflow or a log(0). Subtract each column's max before exp in softmax; "
+            "compute sigmoid without exp of a large positive number; clamp log's argument."
+        )
     c = _factor(found)
     if c is not None:
         named = _name_factor(c, clues.m, found.output, clues.convention)
@@ -304,11 +314,13 @@ def explain(found: Mismatch, clues: Clues | None = None) -> str:
         lines.append(
             f"  worst element {index}: yours {_number(a[index])}, reference {_number(b[index])}{at}"
         )
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # nanmax of all NaN is NaN, said
             diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
             rel = diff / (np.abs(b.astype(np.float64)) + found.scale)
+            worst_abs, worst_rel = np.nanmax(diff), np.nanmax(rel)
         lines.append(
-            f"  max abs error {np.nanmax(diff):.3g}, max relative error {np.nanmax(rel):.3g}, "
+            f"  max abs error {worst_abs:.3g}, max relative error {worst_rel:.3g}, "
             f"tolerance {found.tol:.3g} (relative, {b.dtype}); "
             f"{int(bad.sum())} of {bad.size} elements off"
         )

@@ -448,3 +448,28 @@ def test_exact_zeros_do_not_hide_lost_precision() -> None:
     ):
         assert found is not None and found.bad().any()
         assert (diagnose(found, Clues()) or "").startswith("your dZ is close to the right one")
+
+
+def unbiased_batchnorm(Z: Any, gamma: Any, beta: Any, eps: float) -> Any:
+    mu = Z.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Z_hat = (Z - mu) / np.sqrt(Z.var(axis=1, ddof=1, keepdims=True) + eps)
+    return gamma * Z_hat + beta, None
+
+
+@pytest.mark.filterwarnings("ignore:Degrees of freedom")
+@pytest.mark.parametrize("Z", [[[1.5], [-0.5]], [[1.0, -2.0, 0.5], [-0.5, 3.0, -1.0]]])
+def test_the_unbiased_variance_is_named_even_where_it_is_nan(Z: list[list[float]]) -> None:
+    """One example: ddof=1 divides 0 by 0. The NaN is the unbiased variance's, not an overflow."""
+    said = failure(
+        check_forward,
+        with_(batchnorm_forward=unbiased_batchnorm),
+        CASE["batchnorm"],
+        Z=Z,
+        gamma=[[1.5], [-0.5]],
+        beta=[[0.25], [0.5]],
+        dZ_out=[[1.0] * len(Z[0]), [0.5] * len(Z[0])],
+        eps=1e-5,
+    )
+    assert "the variance is the unbiased one" in said
+    assert "overflow" not in said

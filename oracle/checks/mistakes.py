@@ -73,10 +73,11 @@ def _batchnorm(x: Inputs) -> Known:
 def _unbiased_batchnorm(x: Inputs) -> Known:
     Z, gamma, beta, eps = x["Z"], x["gamma"], x["beta"], x["eps"]
     m = Z.shape[1]
-    if m < 2:
-        return {}
     mu = Z.mean(axis=1, keepdims=True)
-    Z_hat = (Z - mu) / np.sqrt(Z.var(axis=1, ddof=1, keepdims=True) + eps)
+    # One example: sum((Z - mu)**2) / (m - 1) is 0/0, NaN, as the learner's is.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = ((Z - mu) ** 2).sum(axis=1, keepdims=True) / (m - 1) if m > 1 else np.nan * mu
+        Z_hat = (Z - mu) / np.sqrt(var + eps)
     return {
         "Z_out": {
             "the variance is the unbiased one (divided by m - 1, np.var(..., ddof=1)): batch norm "
