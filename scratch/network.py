@@ -490,7 +490,7 @@ def update_parameters(parameters: Parameters, grads: Gradients, learning_rate: f
     pairs = validate.gradients(where, parameters, grads, scan=False)  # shapes: NumPy broadcasts
     updated = dict(parameters)
     for name, (parameter, grad) in pairs.items():
-        updated[name] = parameter - learning_rate * grad
+        updated[name] = _step(parameter, grad, learning_rate)
         # A NaN or an infinity in the parameter or its gradient reaches the new value: one quick
         # pass over it, and a scan of the inputs (to say which) only when in doubt.
         if not surely_finite(updated[name]):
@@ -504,6 +504,16 @@ def update_parameters(parameters: Parameters, grads: Gradients, learning_rate: f
                 f"; try a smaller learning rate than {learning_rate:g}",
             )
     return updated
+
+
+def _step(parameter: Array, grad: Array, learning_rate: float) -> Array:
+    """``parameter - learning_rate * grad``, a new array, with one temporary instead of two:
+    ``learning_rate * grad`` is written first and the difference into it (the same two roundings,
+    so the same bits). A second large temporary at every step cost more than the arithmetic."""
+    step = np.multiply(learning_rate, grad)
+    if step.shape != np.shape(parameter) or step.dtype != np.result_type(parameter, step):
+        return parameter - step  # broadcasting, or a wider parameter: a new array of its own
+    return np.subtract(parameter, step, out=step)
 
 
 def predict(

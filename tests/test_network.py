@@ -588,6 +588,32 @@ def test_update_parameters_is_gradient_descent_and_keeps_the_input() -> None:
     assert all(np.array_equal(parameters[k], before[k]) for k in parameters)
 
 
+@pytest.mark.parametrize(
+    ("parameter", "grad"),
+    [
+        (np.float64, np.float32),  # a float32 gradient of a float64 weight
+        (np.float32, np.float32),
+        (np.float32, np.float64),
+    ],
+)
+def test_an_update_has_the_dtype_of_its_arithmetic_and_its_parameter_s_shape(
+    parameter: Any, grad: Any
+) -> None:
+    """``update_parameters`` writes its result into a temporary when it can: the dtype NumPy's
+    ``W - lr * dW`` would have, and new arrays, neither input written."""
+    rng = np.random.default_rng(0)
+    parameters = {"W1": rng.standard_normal((4, 3)).astype(parameter), "b1": np.zeros((4, 1))}
+    grads = {"dW1": rng.standard_normal((4, 3)).astype(grad), "db1": np.ones(4)[:, None]}
+    before = {k: v.copy() for k, v in {**parameters, **grads}.items()}
+    updated = impl.update_parameters(parameters, grads, 0.25)
+    expected = before["W1"] - 0.25 * before["dW1"]
+    assert updated["W1"].dtype == expected.dtype
+    np.testing.assert_array_equal(updated["W1"], expected)
+    np.testing.assert_array_equal(updated["b1"], np.full((4, 1), -0.25))
+    assert all(np.array_equal(v, before[k]) for k, v in {**parameters, **grads}.items())
+    assert not np.shares_memory(updated["W1"], grads["dW1"])
+
+
 def test_float32_in_float32_out() -> None:
     parameters = impl.init_parameters([3, 4, 4, 2], dtype=np.float32, batch_norm=True)
     X = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
