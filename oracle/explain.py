@@ -319,8 +319,14 @@ def explain(found: Mismatch, clues: Clues | None = None) -> str:
             diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
             rel = diff / (np.abs(b.astype(np.float64)) + found.scale)
             worst_abs, worst_rel = np.nanmax(diff), np.nanmax(rel)
+            undefined = int(np.isnan(diff).sum())
+        among = (
+            f" (among the {diff.size - undefined} elements that are numbers)"
+            if 0 < undefined < diff.size
+            else ""
+        )
         lines.append(
-            f"  max abs error {worst_abs:.3g}, max relative error {worst_rel:.3g}, "
+            f"  max abs error {worst_abs:.3g}, max relative error {worst_rel:.3g}{among}, "
             f"tolerance {found.tol:.3g} (relative, {b.dtype}); "
             f"{int(bad.sum())} of {bad.size} elements off"
         )
