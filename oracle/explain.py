@@ -66,15 +66,12 @@ def _same(found: Mismatch, actual: Array, expected: Array) -> bool:
     actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
         return False
-    # A NaN matches a NaN: a known mistake that is undefined where the learner's output is (the
-    # unbiased variance of one example, 0/0) names it.
+    # A known mistake that is undefined everywhere (the unbiased variance of one example, 0/0)
+    # matches an output that is NaN everywhere. A NaN in some elements only is no evidence of a
+    # formula: a known mistake computed at a singular input (a log of 0) is NaN there too.
     with np.errstate(invalid="ignore"):
-        a_nan = np.isnan(actual.astype(np.float64))
-        e_nan = np.isnan(expected.astype(np.float64))
-    if (a_nan != e_nan).any():
-        return False
-    if a_nan.any():
-        actual, expected = np.where(a_nan, 0.0, actual), np.where(e_nan, 0.0, expected)
+        if np.isnan(actual.astype(np.float64)).all() and actual.size:
+            return bool(np.isnan(expected.astype(np.float64)).all())
     scale = found.scale
     with np.errstate(invalid="ignore", over="ignore"):
         theirs = float(np.max(np.abs(expected), initial=0.0))

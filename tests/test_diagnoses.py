@@ -241,3 +241,67 @@ def test_a_story_that_fits_only_the_simplest_input_is_not_told(tmp_path: Path) -
     said = run.verdicts[0].explanations[0]
     assert "diagnosis: you applied the output's formula to the input" in said, said
     assert "on the simplest failing input, it looked like: your gradient is all zeros" in said
+
+
+ELEMENT_MEAN = """
+    import numpy as np
+
+    # The squared error as torch's nn.MSELoss() and Keras reduce it: the mean over all elements.
+    def mse(y_true, y_pred):
+        return np.mean(np.power(y_true - y_pred, 2))
+
+    def mse_prime(y_true, y_pred):
+        return 2 * (y_pred - y_true) / y_true.size
+"""
+
+
+def test_the_squared_error_s_mean_over_all_elements_is_a_convention(tmp_path: Path) -> None:
+    run = run_file(tmp_path, ELEMENT_MEAN)
+    rows = {r.name: r for r in run.reading.rows}
+    assert rows["mse"].role == "mse_cost", rows["mse"]  # one number: read as the cost
+    verdicts = {v.row.name: v for v in run.verdicts}
+    for name in ("mse", "mse_prime"):
+        assert verdicts[name].status == "close", (name, verdicts[name].said)
+        assert "the mean over all C * m elements" in verdicts[name].said
+    assert not report.failed(run)
+
+
+def test_a_backward_of_the_element_mean_is_wrong_for_a_per_example_loss(tmp_path: Path) -> None:
+    """The same backward beside an mse that sums each example's errors: the two disagree."""
+    run = run_file(
+        tmp_path,
+        """
+        import numpy as np
+
+        def mse(AL, Y):
+            return np.sum((AL - Y) ** 2, axis=0, keepdims=True)
+
+        def mse_backward(AL, Y):
+            return 2 * (AL - Y) / Y.size
+        """,
+    )
+    verdicts = {v.row.name: v for v in run.verdicts}
+    assert verdicts["mse"].status == "verified", verdicts["mse"].said
+    assert verdicts["mse_backward"].status == "WRONG", verdicts["mse_backward"].said
+
+
+def test_float64_work_on_float32_data_is_said_but_not_wrong(tmp_path: Path) -> None:
+    """np.where(Z > 0, 1, alpha) is float64 whatever Z is: right values, a float64 gradient."""
+    run = run_file(
+        tmp_path,
+        """
+        import numpy as np
+
+        def leaky_relu_derivative(z, alpha=0.01):
+            return np.where(z > 0, 1.0, alpha)
+
+        def relu_backward(dA, Z):
+            return dA * (Z > 0) * np.float64(2.0)
+        """,
+    )
+    verdicts = {v.row.name: v for v in run.verdicts}
+    said = verdicts["leaky_relu_derivative"].said
+    assert verdicts["leaky_relu_derivative"].status == "verified", said
+    assert "is float64 for float32 inputs" in said
+    assert verdicts["relu_backward"].status == "WRONG"  # a wrong value is still wrong
+    assert report.failed(run)

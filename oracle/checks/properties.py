@@ -356,6 +356,8 @@ def harmless(impl: ModuleType, case: Case, kind: str, found: Mismatch, x: Inputs
     - relu's kink: different only at Z = 0 exactly, where any slope in [0, 1] is a subgradient.
     """
     a, b = np.asarray(found.actual), np.asarray(found.expected)
+    if case.name in ("mse", "mse_cost") and (told := _element_mean(impl, kind, found, x)):
+        return told
     if found.shapes_differ:
         if a.size == 1 and b.size and np.allclose(b, a.reshape(()), rtol=found.tol, atol=0):
             return (
@@ -396,6 +398,48 @@ def harmless(impl: ModuleType, case: Case, kind: str, found: Mismatch, x: Inputs
                 "sides is a valid subgradient (this project follows torch: relu'(0) = 0)"
             )
     return ""
+
+
+def _element_mean(impl: ModuleType, kind: str, found: Mismatch, x: Inputs) -> str:
+    """Why an mse (or its backward) that is the mean over all ``C * m`` elements is a convention:
+    ``np.mean((AL - Y)**2)``, torch's ``nn.MSELoss()`` and Keras's default, is ``1/C`` of the
+    mean over the examples of each example's sum, and its gradient ``2 (AL - Y) / (C m)`` is
+    ``1/C`` of the reference's. A backward is told so only when the file's own mse (if it has
+    one) is that mean too: otherwise the two disagree, and the backward is wrong for its loss."""
+    AL, Y = (np.asarray(x[k], dtype=np.float64) for k in ("AL", "Y"))
+    C = AL.shape[0]
+    if C < 2:
+        return ""  # one output: the two means are the same, nothing to tell
+    a = np.asarray(found.actual, dtype=np.float64)
+    if kind == "forward":
+        mean = np.mean((AL - Y) ** 2)
+        if a.size != 1 or not np.isclose(a.reshape(()), mean, rtol=found.tol * 4, atol=0):
+            return ""
+    else:
+        b = np.asarray(found.expected, dtype=np.float64)
+        if found.shapes_differ or not np.allclose(a, b / C, rtol=found.tol * 4, atol=0):
+            return ""
+        if not _forward_is_element_mean(impl, AL, Y):
+            return ""
+    return (
+        f"the mean over all C * m elements (C = {C} outputs), np.mean((AL - Y)**2) as torch's "
+        "nn.MSELoss() and Keras compute it, not the mean over the examples of each example's "
+        "sum: the cost and its gradient 2 * (AL - Y) / (C * m) are 1/C of this project's, "
+        "which only scales the learning rate"
+    )
+
+
+def _forward_is_element_mean(impl: ModuleType, AL: Any, Y: Any) -> bool:
+    """The file's own mse is the mean over all elements, or it has none (then nothing says
+    otherwise)."""
+    forwards = [f for f in (getattr(impl, n, None) for n in ("mse", "mse_cost")) if callable(f)]
+    if not forwards:
+        return True
+    try:
+        theirs = np.asarray(forwards[0](AL, Y), dtype=np.float64)
+    except Exception:
+        return False
+    return theirs.size == 1 and bool(np.isclose(theirs.reshape(()), np.mean((AL - Y) ** 2)))
 
 
 def _half_mse(impl: ModuleType, x: Inputs) -> bool:
@@ -503,7 +547,8 @@ def _check_float32(case: Case, outputs: dict[str, Any]) -> None:
         if np.issubdtype(np.asarray(value).dtype, np.floating):
             assert np.asarray(value).dtype == np.float32, (
                 f"{case}: {name} is {np.asarray(value).dtype} for float32 inputs: an operation "
-                "promoted it (a float64 constant array, or np.float64(...) around a value)."
+                "promoted it (a float64 constant array, np.where(Z > 0, 1.0, alpha) whose two "
+                "numbers make a float64 array, or np.float64(...) around a value)."
             )
 
 

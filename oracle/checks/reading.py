@@ -309,9 +309,15 @@ def _run_case(role: Role, f: Callable[..., Any], binding: Binding, x: dict[str, 
     return call(ns, x)  # type: ignore[arg-type]
 
 
-def _try(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
-    """Whether the candidate computes the role's reference on the probe, and its binding
-    completed by what the call showed (a ``(A, cache)`` result, the order of several outputs)."""
+#: How well a reading fits what the function computed on the probe.
+NO_FIT, SHAPES_FIT, VALUES_FIT = 0, 1, 2
+
+
+def _try(candidate: Candidate, f: Callable[..., Any]) -> tuple[int, Binding]:
+    """How well the candidate computes the role's reference on the probe (``VALUES_FIT``: it
+    does; ``SHAPES_FIT``: its outputs have the reference's shapes, as a loss that returns the mean
+    has the cost's), and its binding completed by what the call showed (a ``(A, cache)`` result,
+    the order of several outputs)."""
     role, binding = candidate.role, candidate.binding
     case = case_of(role)
     x = probe(case.name)
@@ -342,20 +348,21 @@ def _try(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
             case.oracle_forward(x, got or {}) if role.kind == "forward" else case.oracle_backward(x)  # type: ignore[misc]
         )
     except Exception:
-        return False, binding
+        return NO_FIT, binding
     if len(role.outputs) > 1 and isinstance(last, (tuple, list)) and len(last) == len(role.outputs):
         order = _order_by_shape(last, expected)
         if order is not None and order != role.outputs and set(order) == set(role.outputs):
             binding = replace(binding, order=order)
             got = attempt(binding)
-    if not isinstance(got, dict):
-        return False, binding
+    if not isinstance(got, dict) or set(expected) - set(got):
+        return NO_FIT, binding
+    if any(np.shape(got[k]) != np.shape(v) for k, v in expected.items()):
+        return NO_FIT, binding
     ok = all(
-        k in got
-        and compare(role.name, k, np.asarray(got[k], dtype=np.float64), np.asarray(v), 64) is None
+        compare(role.name, k, np.asarray(got[k], dtype=np.float64), np.asarray(v), 64) is None
         for k, v in expected.items()
     )
-    return ok, binding
+    return (VALUES_FIT if ok else SHAPES_FIT), binding
 
 
 #: Seconds one reading of a function may take on the probe (a function that hangs is then
@@ -363,7 +370,7 @@ def _try(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
 PROBE_SECONDS = 5.0
 
 
-def _safely(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]:
+def _safely(candidate: Candidate, f: Callable[..., Any]) -> tuple[int, Binding]:
     """``_try``, where anything the learner's function returns that the reading cannot use
     means only "not this reading"; and bounded in time."""
     try:
@@ -371,7 +378,7 @@ def _safely(candidate: Candidate, f: Callable[..., Any]) -> tuple[bool, Binding]
             warnings.simplefilter("ignore")
             return _try(candidate, f)
     except (Exception, TimeLimitExceeded):
-        return False, candidate.binding
+        return NO_FIT, candidate.binding
 
 
 def _order_by_shape(raw: Any, expected: dict[str, Any]) -> tuple[str, ...] | None:
@@ -385,7 +392,8 @@ def _order_by_shape(raw: Any, expected: dict[str, Any]) -> tuple[str, ...] | Non
 
 def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool]:
     """The candidate that computes its role's reference on the probe (the likeliest such), or
-    the likeliest one when none does; and whether behaviour decided."""
+    else the likeliest whose outputs have the reference's shapes (a loss returning one number is
+    read as the cost), or else the likeliest; and whether behaviour decided."""
     found = candidates(name, f, context)
     if not found:
         return None, False
@@ -395,7 +403,7 @@ def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool
         tried.append((c, *_safely(c, f)))
         if time.perf_counter() - began > PROBE_SECONDS / 2:
             break  # it hangs, or nearly: the likeliest reading it is
-    right = [(c, b) for c, ok, b in tried if ok]
+    right = [(c, b) for c, fit, b in tried if fit == VALUES_FIT]
     if right:
         c, b = right[0]
         first = found[0]
@@ -403,7 +411,7 @@ def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool
             first.role.name,
             first.binding.arguments,
         )
-    c, _, b = tried[0]
+    c, _, b = max(tried, key=lambda t: t[1])  # the first of the best fits
     return Candidate(c.role, b), False
 
 

@@ -342,6 +342,11 @@ def verdict_of(row: Row, results: list[Result]) -> Verdict:
         for r in sorted(failed, key=_preference):
             explanations += [m for m in r.messages if m not in explanations]
         said = headline(explanations[0])
+        if all(r.check.startswith("float32 in") for r in failed):
+            # The values are right in both dtypes: float64 work for float32 data is a cost (twice
+            # the memory and time), not a wrong derivative.
+            note = said.split(": ", 1)[-1]
+            return Verdict(row, "verified", f"verified; but {note}", [], results)
         if all(r.check.startswith("extreme") for r in failed):
             # Right wherever the inputs are ordinary: a stability problem, not a wrong formula.
             return Verdict(
