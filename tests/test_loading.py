@@ -13,6 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from oracle.checks.loading import LoadError, load, on_path
+from oracle.checks.reading import read
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -113,8 +114,47 @@ def test_a_file_that_cannot_be_loaded_gets_one_error_with_its_line(
 
 
 def test_a_missing_helper_module_says_how_to_get_it(tmp_path: Path) -> None:
-    path = notebook(tmp_path / "nn.ipynb", "from dnn_utils import sigmoid")
+    path = write(tmp_path / "nn.py", "from dnn_utils import sigmoid\n")
     with pytest.raises(LoadError, match=r"put dnn_utils\.py beside your file"):
+        load(path)
+
+
+def test_a_notebook_s_import_of_a_module_not_here_is_left_out_and_its_names_told(
+    tmp_path: Path,
+) -> None:
+    """Course notebooks import what ships beside them (h5py, testCases, dnn_utils): without it,
+    the rest is checked, and a function that needs an import left out says which."""
+    path = notebook(
+        tmp_path / "nn.ipynb",
+        "import numpy as np\nimport h5py\nfrom dnn_utils import sigmoid as sig, relu\n"
+        "from testCases import *",
+        "def relu_backward(dA, Z):\n    return dA * (Z > 0)",
+        "def layer(A_prev, W, b):\n    return relu(W @ A_prev + b)",
+        "def cost_of(AL, Y):\n    return compute_cost_test_case(AL, Y)",
+    )
+    loaded = load(path)
+    left_out = {o.code: o.why for o in loaded.omitted}
+    assert left_out["import h5py"] == "no module 'h5py' here"
+    assert left_out["from testCases import *"] == "no module 'testCases' here"
+    assert loaded.missing == {
+        "h5py": "h5py",
+        "sig": "dnn_utils",
+        "relu": "dnn_utils",
+        "*": "testCases",
+    }
+    assert "relu_backward" in loaded.defined_at and "np" in vars(loaded.module)
+    with on_path(tmp_path):
+        rows = {r.name: r for r in read(loaded).rows}
+    assert rows["layer"].reason.startswith("needs `relu` from dnn_utils, which is not here: put ")
+    assert "`compute_cost_test_case` from testCases" in rows["cost_of"].reason
+    assert rows["relu_backward"].checked
+
+
+def test_a_module_of_the_file_s_folder_that_fails_to_import_is_an_error(tmp_path: Path) -> None:
+    """Beside the notebook, the helper exists: its own failure is the learner's to see."""
+    write(tmp_path / "nn_helpers.py", "import no_such_module\n")
+    path = notebook(tmp_path / "nn.ipynb", "from nn_helpers import sigmoid")
+    with on_path(tmp_path), pytest.raises(LoadError, match="no_such_module"):
         load(path)
 
 

@@ -69,6 +69,9 @@ class Loaded:
     helpers: list[str] = field(default_factory=list)
     #: For each top-level name assigned by a statement that was left out: where.
     left_out_names: dict[str, str] = field(default_factory=dict)
+    #: For each name a left-out import would have bound (its module is not here): the module;
+    #: ``"*"`` maps to the modules of left-out ``from ... import *``.
+    missing: dict[str, str] = field(default_factory=dict)
     #: What loading it changed of NumPy's and torch's state (and the load put back).
     changes: set[str] = field(default_factory=set)
 
@@ -363,10 +366,55 @@ def _load_chunk(loaded: Loaded, chunk: Chunk, definitions_only: bool) -> None:
             for target in _assigned(node):
                 loaded.left_out_names.setdefault(target, _where(chunk, node.lineno))
             continue
-        _run(chunk, ast.Module(body=[node], type_ignores=[]), loaded.module)
+        try:
+            _run(chunk, ast.Module(body=[node], type_ignores=[]), loaded.module)
+        except ModuleNotFoundError as error:
+            missing = _not_here(error, loaded.path, node)
+            if missing is None:
+                raise
+            loaded.omitted.append(
+                Omitted(_where(chunk, node.lineno), _first_line(chunk, node), missing)
+            )
+            assert isinstance(node, (ast.Import, ast.ImportFrom))  # _not_here said so
+            for target, module in _imported(node):
+                if target == "*":
+                    star = loaded.missing.get("*")
+                    loaded.missing["*"] = f"{star}, {module}" if star else module
+                else:
+                    loaded.missing.setdefault(target, module)
+            continue
         for target in _defines(node):
             loaded.defined_at[target] = _where(chunk, node.lineno)
             loaded.left_out_names.pop(target, None)
+
+
+def _not_here(error: ModuleNotFoundError, path: Path, node: ast.stmt) -> str | None:
+    """Why an import of a definitions-only reading that found no module is left out, or ``None``
+    (not an import, or the module is the learner's own file: a real error). Notebooks import what
+    their course or tutorial ships beside them (``h5py``, ``testCases``, ``public_tests``) and
+    what the checks never call; a function that needs the module fails when it is checked, and
+    says so."""
+    if not isinstance(node, (ast.Import, ast.ImportFrom)) or not error.name:
+        return None
+    # Only the module the statement imports: one that module imports is its own failure.
+    wanted = (
+        [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+    )
+    if not any(w == error.name or w.startswith(error.name + ".") for w in wanted):
+        return None
+    top = error.name.split(".")[0]
+    folder = path.resolve().parent
+    if (folder / f"{top}.py").exists() or (folder / top).is_dir():
+        return None
+    return f"no module {error.name!r} here"
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+    """The names an import binds, each with its module (``*`` for a star import)."""
+    if isinstance(node, ast.ImportFrom):
+        module = "." * node.level + (node.module or "")
+        return [(a.asname or a.name, module) for a in node.names]
+    return [(a.asname or a.name.split(".")[0], a.name) for a in node.names]
 
 
 def _defines(node: ast.stmt) -> list[str]:

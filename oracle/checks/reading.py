@@ -220,6 +220,28 @@ def _data_globals(f: Any, loaded: Loaded) -> list[str]:
     return out
 
 
+def _from_missing(reads: list[str], loaded: Loaded) -> str:
+    """Why a function that needs names of an import left out (its module is not here) cannot be
+    checked, or "" when none of ``reads`` comes from one."""
+    module = loaded.module.__dict__
+    needs: dict[str, list[str]] = {}
+    for name in reads:
+        if name in loaded.missing:
+            needs.setdefault(loaded.missing[name], []).append(name)
+        elif "*" in loaded.missing and name not in module:
+            needs.setdefault(loaded.missing["*"], []).append(name)
+    if not needs:
+        return ""
+    said = "; ".join(
+        f"{', '.join(f'`{n}`' for n in names)} from {where}" for where, names in needs.items()
+    )
+    first = next(iter(needs)).split(",")[0].lstrip(".").split(".")[0]
+    return (
+        f"needs {said}, which is not here: put {first}.py beside your file (or install it) to "
+        "check it"
+    )
+
+
 def _is_data(value: Any) -> bool:
     """An array, or a container holding one (parameters, a cache, a data set): not a constant
     or a table of functions."""
@@ -498,6 +520,9 @@ def _read_one(
         return
     if mapped is None:
         reads = _data_globals(f, reading.loaded)
+        if reads and (missing := _from_missing(reads, reading.loaded)):
+            row.reason = missing
+            return
         if reads:
             listed = ", ".join(f"`{n}`" for n in reads)
             row.reason = (
