@@ -90,6 +90,19 @@ def compute_cost(AL, Y):
     return np.squeeze(cost)
 
 
+# --- Logistic regression (the first assignment): one sigmoid unit ----------------------------
+
+
+def propagate(w, b, X, Y):
+    m = X.shape[1]
+    A = 1 / (1 + np.exp(-(np.dot(w.T, X) + b)))
+    cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    dw = 1 / m * np.dot(X, (A - Y).T)
+    db = 1 / m * np.sum(A - Y)
+    grads = {"dw": dw, "db": db}
+    return grads, np.squeeze(np.array(cost))
+
+
 # --- The L-layer network: [LINEAR -> RELU] * (L - 1) -> LINEAR -> SIGMOID --------------------
 
 

@@ -31,6 +31,7 @@ from oracle.checks.course import (
     check_L_model_forward,
     check_learning_rate_decay,
     check_momentum,
+    check_propagate,
     check_random_mini_batches,
     check_update_parameters,
     course_networks,
@@ -64,6 +65,12 @@ def test_L_model_forward(course: Any, case: str, net: Net) -> None:
 @given(net=course_networks())
 def test_compute_cost(course: Any, case: str, net: Net) -> None:
     check_compute_cost(course, net)
+
+
+@pytest.mark.parametrize("case", ["propagate"])
+@given(net=course_networks(layers=1))
+def test_propagate(course: Any, case: str, net: Net) -> None:
+    check_propagate(course, net)
 
 
 @pytest.mark.parametrize("case", ["L_model_backward"])
@@ -204,6 +211,46 @@ def _sigmoid_everywhere(AL: Array, Y: Array, caches: Any) -> Any:
 )
 def test_L_model_backward_mistakes_are_named(backward: Callable[..., Any], text: str) -> None:
     assert text in said(check_L_model_backward, planted(L_model_backward=backward), fixed_net())
+
+
+def one_unit(m: int = 6) -> Net:
+    """Logistic regression's network: 4 features, one sigmoid unit, ``m`` examples."""
+    rng = np.random.default_rng(3)
+    parameters = {
+        "W1": read_only(rng.uniform(-1, 1, (1, 4))),
+        "b1": read_only(rng.uniform(-1, 1, (1, 1))),
+    }
+    X = read_only(rng.uniform(-3, 3, (4, m)))
+    Y = read_only((np.arange(m) % 2).astype(np.float64).reshape(1, m))
+    return Net(X, Y, parameters)
+
+
+def _propagate(change: Callable[..., Any]) -> Callable[..., Any]:
+    """A course ``propagate`` whose gradients and cost pass through ``change(m, dw, db, cost)``."""
+
+    def propagate(w: Array, b: float, X: Array, Y: Array) -> Any:
+        m = X.shape[1]
+        A = 1 / (1 + np.exp(-(w.T @ X + b)))
+        cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+        dw, db, cost = change(m, X @ (A - Y).T / m, np.sum(A - Y) / m, cost)
+        return {"dw": dw, "db": db}, cost
+
+    return propagate
+
+
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [
+        (lambda m, dw, db, cost: (dw * m, db * m, cost), "dw is wrong"),
+        (lambda m, dw, db, cost: (dw * m, db * m, cost), "you do not divide by m"),
+        (lambda m, dw, db, cost: (dw.T, db, cost), "it is the transpose of the right answer"),
+        (lambda m, dw, db, cost: (dw, db, cost * m), "cost is wrong"),
+        (lambda m, dw, db, cost: (dw, -db, cost), "db is wrong"),
+    ],
+    ids=["no-1/m", "no-1/m-named", "dw-transposed", "summed-cost", "db-sign"],
+)
+def test_propagate_mistakes_are_named(change: Callable[..., Any], text: str) -> None:
+    assert text in said(check_propagate, planted(propagate=_propagate(change)), one_unit())
 
 
 def test_L_model_forward_with_sigmoid_hidden_layers_is_named() -> None:

@@ -163,6 +163,7 @@ def course_layer_functions(module: Any) -> dict[str, dict[str, Callable[..., Any
 COURSE_NETWORK = (
     "L_model_forward",
     "compute_cost",
+    "propagate",
     "L_model_backward",
     "compute_cost_with_regularization",
     "backward_propagation_with_regularization",

@@ -6,6 +6,8 @@ each draws.
 - ``L_model_forward(X, parameters) -> AL, caches`` ([LINEAR -> RELU] * (L - 1) -> LINEAR ->
   SIGMOID): ``AL`` equals the oracle network's, one cache per layer.
 - ``compute_cost(AL, Y)``: the mean binary cross-entropy, a number.
+- ``propagate(w, b, X, Y) -> grads, cost``: the first assignment's logistic regression, its
+  ``dw``, ``db`` and cost against autograd's.
 - ``L_model_backward(AL, Y, caches)``: every ``dW{l}, db{l}`` equals autograd's gradient of the
   mean cost. The parameter gradients are the same in both conventions (the ``1/m`` enters once,
   wherever it is put), so this check does not depend on ``--convention``: it is where mixing the
@@ -302,6 +304,51 @@ def check_compute_cost(impl: Any, net: Net) -> None:
         impl, "compute_cost", {"cost": cost}, {"cost": expected}, net.rounding_terms(), net.m,
         {"cost": known},
         rule=COST_RULE,
+    )  # fmt: skip
+
+
+PROPAGATE_RULE = (
+    "A = sigmoid(w.T @ X + b); cost = -(1/m) * sum(Y log(A) + (1 - Y) log(1 - A)); "
+    "dw = (1/m) * X @ (A - Y).T, shape (n, 1) like w; db = (1/m) * sum(A - Y), a number",
+    "binary_cross_entropy_backward",
+)
+
+
+def check_propagate(impl: Any, net: Net) -> None:
+    """The first assignment's logistic regression, ``propagate(w, b, X, Y) -> grads, cost``
+    with ``grads = {"dw": (n, 1), "db": a number}``: a one-layer course network, ``w = W1.T``."""
+    w, b = read_only(net.parameters["W1"].T.copy()), float(net.parameters["b1"][0, 0])
+    with implemented(impl, "propagate"):
+        result = impl.propagate(w, b, net.X, net.Y)
+    assert isinstance(result, (tuple, list)) and len(result) == 2, (
+        "propagate: returns grads, cost (grads = {'dw': dw, 'db': db}), as the course's; "
+        f"yours returned {type(result).__name__}"
+    )
+    grads, cost = result
+    assert isinstance(grads, Mapping), (
+        f"propagate: its first result is grads, a dict {{'dw': dw, 'db': db}}; yours is "
+        f"{type(grads).__name__}"
+    )
+    named = {str(k).lower(): v for k, v in grads.items()}
+    expected = network.backward_all(net.X, net.Y, net.parameters, "relu", "sigmoid")
+    AL = network.forward_all(net.X, net.parameters, "relu", "sigmoid")
+    right = {
+        "dw": expected["dW1"].T,
+        "db": np.asarray(expected["db1"]).reshape(()),
+        "cost": oracle.cost(oracle.binary_cross_entropy(AL, net.Y)),
+    }
+    theirs = {
+        **({"dw": named["dw"]} if "dw" in named else {}),
+        **({"db": _number(named["db"], "propagate", "db")} if "db" in named else {}),
+        "cost": _number(cost, "propagate", "a cost"),
+    }
+    scale = network_scale(net)
+    assert_matches(
+        impl, "propagate", theirs, right, net.rounding_terms(), net.m,
+        {k: {"you do not divide by m: the cost is the mean over the m examples, so its "
+             "gradients are (1/m) * X @ (A - Y).T and (1/m) * sum(A - Y)": v * net.m}
+         for k, v in right.items() if net.m > 1},
+        scale={"dw": scale["dW1"], "db": scale["db1"]}, rule=PROPAGATE_RULE,
     )  # fmt: skip
 
 
@@ -660,6 +707,7 @@ lambdas = st.sampled_from([0.1, 0.7, 1.5])
 COURSE_CHECKS: dict[str, list[tuple[Callable[..., None], dict[str, st.SearchStrategy[Any]]]]] = {
     "L_model_forward": [(check_L_model_forward, {"net": course_networks()})],
     "compute_cost": [(check_compute_cost, {"net": course_networks()})],
+    "propagate": [(check_propagate, {"net": course_networks(layers=1)})],
     "L_model_backward": [(check_L_model_backward, {"net": course_networks()})],
     "compute_cost_with_regularization": [
         (
@@ -710,6 +758,7 @@ COURSE_CHECKS: dict[str, list[tuple[Callable[..., None], dict[str, st.SearchStra
 COURSE_FUNCTIONS_OF = {
     "L_model_forward": ("L_model_forward",),
     "compute_cost": ("compute_cost",),
+    "propagate": ("propagate",),
     "L_model_backward": ("L_model_forward", "L_model_backward"),
     "compute_cost_with_regularization": ("compute_cost_with_regularization",),
     "backward_propagation_with_regularization": ("backward_propagation_with_regularization",),
