@@ -33,6 +33,8 @@ NAMES = {
     "sigmoid_prime": "sigmoid_backward",
     "sigmoidPrime": "sigmoid_backward",
     "dsigmoid": "sigmoid_backward",
+    "sigmoid_bw": "sigmoid_backward",
+    "relu_bwd": "relu_backward",
     "sigmoid_derivative": "sigmoid_backward",
     "sigmoid_backward": "sigmoid_backward",
     "tanh": "tanh",

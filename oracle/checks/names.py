@@ -18,7 +18,7 @@ from dataclasses import dataclass
 #: Words that make a name a derivative: ``relu_backward``, ``sigmoid_prime``, ``deriv_ReLU``.
 BACKWARD_WORDS = frozenset(
     (  # noqa: SIM905
-        "backward backwards backprop backpropagation backpropagate back bwd prime derivative "
+        "backward backwards backprop backpropagation backpropagate back bwd bw prime derivative "
         "derivatives deriv der grad gradient grads gradients diff d"
     ).split()
 )
