@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from hypothesis import assume
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 import oracle.network as network
 from oracle.checks.course import Net, assert_matches, network_scale
@@ -215,7 +216,7 @@ def _perturbations(name: str, recorded: Recorded, theta: Array, epsilon: float) 
     )
     moved = [(int(np.argmax(np.abs(s))), float(s.flat[int(np.argmax(np.abs(s)))]))
              for s in steps if np.any(np.abs(s) > epsilon * 1e-3)]  # fmt: skip
-    sizes = sorted({abs(d) for _, d in moved})
+    sizes = sorted({float(f"{abs(d):.3g}") for _, d in moved})
     assert moved and all(math.isclose(s, epsilon, rel_tol=1e-4) for s in sizes), (
         f"{name}: it perturbs theta by {', '.join(f'{s:.3g}' for s in sizes[:3]) or 'nothing'}, "
         f"not by the epsilon = {epsilon:g} it is given\n  diagnosis: the wrong epsilon: "
@@ -275,7 +276,10 @@ def _judge(
         (J(theta + epsilon * e) - J(theta - epsilon * e)) / (2 * epsilon) for e in np.eye(n)
     ])  # fmt: skip
     right = float(np.linalg.norm(g - ga) / (np.linalg.norm(g) + np.linalg.norm(ga)))
-    assume(right < 0.5 * THRESHOLD)
+    if not right < 0.5 * THRESHOLD:  # rounding dominates this draw's gradient: another one
+        if currently_in_test_context():
+            assume(False)
+        raise NotChecked(f"the right difference here is {right:.3g}: too close to the threshold")
     if difference is None:
         raise NotChecked(
             f"{name} returns nothing: the course's returns the difference (it was not checked)"

@@ -72,13 +72,14 @@ class Form:
 def form_of(f: Callable[..., Any]) -> Form | None:
     """The form of ``f``'s signature, ``None`` when it is neither."""
     try:
-        params = [
-            p.name
+        positional = [
+            p
             for p in inspect.signature(f).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
         ]
     except (TypeError, ValueError):
         return None
+    params = [p.name for p in positional if p.default is p.empty]
     arrays = [_ARRAY.match(p) for p in params]
     if any(arrays):
         named = tuple(
@@ -92,7 +93,8 @@ def form_of(f: Callable[..., Any]) -> Form | None:
         if named.count("lr") == 1 and set(named) - {"lr"} == whole and len(layers) <= 9:
             return Form(named)
         return None
-    return Form() if len(params) == 3 else None
+    # (parameters, grads, learning_rate), the learning rate perhaps with a default.
+    return Form() if len(params) in (2, 3) and len(positional) >= 3 else None
 
 
 def _writable(x: Mapping[str, Array]) -> dict[str, Array]:
