@@ -42,3 +42,25 @@ def test_the_right_assignments_are_verified() -> None:
         assert said.startswith("not checked" if name in helpers else "verified"), run.stdout
     assert "changes its argument in place" in row(run.stdout, "update_parameters_with_gd")
     assert "Xavier's sqrt(1 / n_prev)" in row(run.stdout, "initialize_parameters_deep")
+
+
+def test_the_runner_runs_the_assignments_plans_in_process() -> None:
+    """The same reading and verdicts as the command's, in this process (fewer examples)."""
+    from oracle.checks.loading import load
+    from oracle.checks.reading import read
+    from oracle.checks.runner import check
+
+    verdicts = {
+        v.row.name: v
+        for v in check(read(load(ROOT / "examples" / "step_mistakes.py")), examples=5).verdicts
+    }
+    for name, said in MISTAKES.items():
+        assert verdicts[name].status == "WRONG", (name, verdicts[name].said)
+        assert said in verdicts[name].said, (name, verdicts[name].said)
+    right = {
+        v.row.name: v.said
+        for v in check(read(load(ROOT / "examples" / "course_steps.py")), examples=5).verdicts
+    }
+    assert right["update_params"] == "verified"
+    assert right["initialize_parameters_random"].startswith("verified (scale: W1 10")
+    assert right["gradient_check_n"] == "verified"

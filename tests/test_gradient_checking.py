@@ -21,6 +21,7 @@ from hypothesis import given
 from oracle.checks import gradcheck as g
 from oracle.checks.course import Net
 from oracle.checks.loading import load
+from oracle.checks.outcomes import NotChecked
 from oracle.checks.strategies import read_only
 
 EXAMPLE = load(Path(__file__).resolve().parent.parent / "examples" / "course_steps.py").module
@@ -222,3 +223,78 @@ def test_the_assignments_functions_are_recognised_by_name_and_signature(
     assert g.recognise(name, getattr(EXAMPLE, name))
     # The course's other forward_propagation(X, parameters) (a 3-layer network) is not this one.
     assert g.recognise("forward_propagation", lambda X, parameters: X) is None
+
+
+def test_a_gradient_check_that_skips_elements_is_named() -> None:
+    def right(a: Array, b: Array) -> Any:
+        return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
+
+    base = _gradient_check_n(right).gradient_check_n
+
+    def gradient_check_n(parameters: dict, gradients: dict, X: Array, Y: Array,
+                         epsilon: float = 1e-7) -> Any:  # fmt: skip
+        parameters = dict(parameters)
+        theta, _ = dictionary_to_vector(parameters)
+        # Only the first 10 elements, the others' gradapprox taken as the gradient itself.
+        grad = gradients_to_vector(gradients)
+        approx = np.array(grad)
+        for i in range(10):
+            plus, minus = np.copy(theta), np.copy(theta)
+            plus[i] += epsilon
+            minus[i] -= epsilon
+            J_plus, _ = forward_propagation_n(X, Y, vector_to_dictionary(plus))
+            J_minus, _ = forward_propagation_n(X, Y, vector_to_dictionary(minus))
+            approx[i] = (J_plus - J_minus) / (2 * epsilon)
+        return right(grad, approx)
+
+    assert base is not None
+    message = said(g.check_gradient_check_n, SimpleNamespace(gradient_check_n=gradient_check_n),
+                   fixed_net(), 1e-7)  # fmt: skip
+    assert "it perturbs 10 of the 47 elements of theta (never element 10)" in message
+
+
+def test_a_gradient_check_that_calls_no_forward_is_named() -> None:
+    impl = SimpleNamespace(gradient_check=lambda x, theta, epsilon=1e-7: 0.0)
+    assert "it never calls forward_propagation" in _check_1d(impl)
+
+
+def test_a_gradient_check_that_returns_nothing_is_not_checked() -> None:
+    def gradient_check(x: float, theta: float, epsilon: float = 1e-7) -> None:
+        forward_propagation(x, theta + epsilon), forward_propagation(x, theta - epsilon)
+
+    with pytest.raises(NotChecked, match="returns nothing"):
+        g.check_gradient_check(SimpleNamespace(gradient_check=gradient_check), 2.0, 4.0, 1e-7)
+
+
+def test_a_wrong_vector_to_dictionary_is_named() -> None:
+    def gradient_check_n(parameters: dict, gradients: dict, X: Array, Y: Array) -> Any:
+        flat = {k: v.T for k, v in parameters.items()}
+        return forward_propagation_n(X, Y, flat)[0]
+
+    with pytest.raises(AssertionError, match="see its dictionary_to_vector"):
+        g.check_gradient_check_n(
+            SimpleNamespace(gradient_check_n=gradient_check_n), fixed_net(), 1e-7
+        )
+
+
+def test_a_summed_cost_of_forward_propagation_n_is_named() -> None:
+    def forward_n(X: Array, Y: Array, parameters: dict) -> Any:
+        cost, cache = forward_propagation_n(X, Y, parameters)
+        return cost * X.shape[1], cache
+
+    impl = SimpleNamespace(forward_propagation_n=forward_n)
+    assert "the cost is the sum of the losses" in said(
+        g.check_forward_propagation_n, impl, fixed_net()
+    )
+
+
+def test_the_plans_of_each_function() -> None:
+    for name in g.SIGNATURES:
+        plans = g.checks(name, getattr(EXAMPLE, name))
+        assert plans and all(callable(check) for _, check, _ in plans)
+    default = dict(
+        (plan, check) for plan, check, _ in g.checks("gradient_check", EXAMPLE.gradient_check)
+    )
+    default["its default epsilon"](EXAMPLE)
+    assert g.recognise("gradient_check", EXAMPLE.gradient_check)
+    assert g.recognise("gradient_check", print) is None  # no signature to read

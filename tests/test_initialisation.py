@@ -9,6 +9,7 @@ expected, far outside the accepted ratio [0.86, 1.14] of standard deviations.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -158,3 +159,42 @@ def test_a_wrong_shape_or_bias_is_named(f: Any, scheme: str, text: str) -> None:
 )
 def test_initialisers_are_recognised_by_name(name: str, scheme: str | None) -> None:
     assert init.scheme_of(name) == scheme
+
+
+def test_an_initialiser_that_returns_no_dictionary_or_misses_a_layer_is_told() -> None:
+    def initialize_parameters_he(layer_dims: list[int]) -> Any:
+        return [np.zeros((2, 2))]
+
+    with pytest.raises(AssertionError, match="an initialiser returns the dictionary"):
+        init.check_shapes(SimpleNamespace(initialize_parameters_he=initialize_parameters_he),
+                          [3, 2], "initialize_parameters_he", "he")  # fmt: skip
+    missing = layers(lambda n, p: rng.standard_normal((n, p)))
+    assert "has no W2 or b2" in shapes_said(
+        lambda dims: {k: v for k, v in missing(dims).items() if k.endswith("1")}
+    )
+
+
+def test_a_scale_of_ten_is_named_where_a_small_one_belongs() -> None:
+    ten = layers(lambda n, p: rng.standard_normal((n, p)) * 10)
+    assert "a scale of 10 saturates" in scale_said(ten, "initialize_parameters_deep", "any")
+    with pytest.raises(NotChecked, match="W1 10"):
+        init.check_scale_told(SimpleNamespace(initialize_parameters_random=ten),
+                              "initialize_parameters_random", "random")  # fmt: skip
+    # Any scale is right for the course's demonstration of a too-large one.
+    init.check_scale(SimpleNamespace(initialize_parameters_random=ten),
+                     "initialize_parameters_random", "random")  # fmt: skip
+
+
+def test_recognise_and_plans() -> None:
+    assert init.recognise("initialize_parameters", EXAMPLE.initialize_parameters)
+    assert init.recognise("initialize_parameters_he", lambda a, b: a) is None  # two arguments
+    assert init.recognise("plot_costs", EXAMPLE.initialize_parameters) is None
+    plans = init.checks("initialize_parameters_deep", EXAMPLE.initialize_parameters_deep)
+    assert [p for p, _, _ in plans][-1] == "initialize_parameters_deep: the scale found"
+    for _, check, strategies in plans:
+        if strategies is None:
+            with pytest.raises(NotChecked) if "found" in _ else contextlib.nullcontext():
+                check(EXAMPLE)
+    assert init.checks("plot", print) == []
+    init.check_scale(EXAMPLE, "initialize_parameters_zeros", "zeros")  # no scale to measure
+    init.check_scale_told(EXAMPLE, "initialize_parameters_he", "he")  # He's: nothing to tell

@@ -130,3 +130,27 @@ def test_the_forms_of_an_update_are_told_apart() -> None:
         return parameters
 
     assert s.form_of(with_default) == s.Form()
+
+
+def test_an_update_that_returns_something_else_is_told() -> None:
+    def update_parameters_with_gd(parameters: dict, grads: dict, learning_rate: float) -> Any:
+        return list(parameters.values())
+
+    def update_params(W1: Any, b1: Any, dW1: Any, db1: Any, alpha: float) -> Any:
+        return (W1 - alpha * dW1,)
+
+    impl = SimpleNamespace(
+        update_parameters_with_gd=update_parameters_with_gd, update_params=update_params
+    )
+    assert "it must return the parameters' dictionary" in said(impl, "update_parameters_with_gd")
+    assert "returned 1 values: it must return W1, b1" in said(impl, "update_params", layers=1)
+
+
+def test_recognise_and_plans() -> None:
+    assert s.recognise("update_params", EXAMPLE.update_params)
+    assert s.recognise("update_parameters_with_gd", EXAMPLE.update_parameters_with_gd)
+    assert s.recognise("update_parameters_with_momentum", EXAMPLE.update_params) is None
+    assert s.recognise("update_params", lambda W1, dW1: W1) is None
+    names = [plan for plan, _, _ in s.checks("update_params", EXAMPLE.update_params)]
+    assert names == ["update_params vs torch.optim.SGD", "update_params in place?"]
+    assert s.checks("update", lambda W1, dW1: W1) == []
