@@ -42,7 +42,7 @@ def test_the_story_notebook_is_read_with_its_own_names() -> None:
         "linear_backpropagation": "linear_backward",
         "loss": "cross_entropy_cost",
         "softmax_loss_backpropagation": "softmax_cross_entropy_backward",
-        "initialize_parameters": None,
+        "initialize_parameters": "initialize_parameters",  # oracle.checks.init
         "forwardpropagation_all": None,
         "backpropagate_all": None,
         "update_parameters": "update_parameters",

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from oracle.checks import names
+from oracle.checks import assignments, names
 from oracle.checks.conventions import (
     ATTRIBUTE,
     COURSE_NETWORK,
@@ -529,6 +529,10 @@ def _read_one(
                 f"reads the global variable{'s' if len(reads) > 1 else ''} {listed}: pass "
                 f"{'them' if len(reads) > 1 else 'it'} as arguments to check it"
             )
+            return
+        assignment = assignments.recognise(row.name, f)
+        if assignment:  # updates, gradient checking, initialisers: oracle.checks.assignments
+            row.role, row.course, row.how = row.name, True, assignment
             return
         if row.name in COURSE_FUNCTIONS:
             row.role, row.course = row.name, True

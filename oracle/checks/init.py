@@ -1,0 +1,298 @@
+"""Initialisers: the shapes, the zero biases and the scale of the weights.
+
+``initialize_parameters(layer_dims)``, ``initialize_parameters_deep(layer_dims)``, the course's
+two-layer ``initialize_parameters(n_x, n_h, n_y)``, and the initialisation assignment's
+``initialize_parameters_zeros``, ``initialize_parameters_random``, ``initialize_parameters_he``
+(and ``..._xavier``, ``init_weights``...), returning ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}``.
+
+- **Shapes and biases** (drawn ``layer_dims``, 1 to 4 layers of widths 1 to 8): ``W[l]`` is
+  ``(n_l, n_{l-1})`` (column-major: ``Z = W A_prev + b``), ``b[l]`` is ``(n_l, 1)`` and zeros, and
+  the weights are not all equal (equal weights are never told apart by gradient descent), unless
+  the function is the zeros initialiser, whose weights must be zeros.
+- **The scale** (once, on wide layers ``[64, 100, 60, 40]``, so each ``W[l]`` has at least 2,400
+  elements): ``q = mean(W[l]**2)``, the second moment of weights meant to be ``N(0, s**2)``, is
+  compared with ``s**2``. For Gaussian weights ``N q / s**2`` is chi-squared with ``N`` degrees of
+  freedom, and by Laurent and Massart's bound (2000)
+  ``P(chi2 >= N + 2 sqrt(N x) + 2 x) <= exp(-x)`` and ``P(chi2 <= N - 2 sqrt(N x)) <= exp(-x)``;
+  with ``x = 40`` a right initialiser is outside ``[1 - 2 sqrt(x/N), 1 + 2 sqrt(x/N) + 2 x/N]``
+  with probability under ``2 exp(-40) < 1e-17`` per layer, whatever the seed. The mean is held to
+  ``|mean| <= s sqrt(2 x / N)`` (Hoeffding-Gaussian tail, the same probability). The global NumPy
+  generator is seeded (``SEED``) before the call and put back after, so a run is also repeatable;
+  a learner's own ``np.random.seed`` inside is fine.
+
+What is a mistake and what is a convention: He's ``s = sqrt(2 / n_{l-1})`` is required of a
+function named He (Kaiming); Xavier's ``sqrt(1 / n_{l-1})`` of one named Xavier (Glorot's
+``sqrt(2 / (n_{l-1} + n_l))`` is told as the other Xavier, a convention). A function whose name
+names no scheme (``initialize_parameters_deep``) may use the course's ``0.01``, Xavier's or He's:
+each is a convention, told beside the verdict; ``randn`` without a scale (``s = 1``) or ``* 10``
+is a mistake there (activations grow by ``sqrt(n)`` a layer). ``initialize_parameters_random``
+is the course's demonstration of a too-large scale (``* 10``): any scale passes, told.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from oracle.checks.names import words
+from oracle.checks.outcomes import Close, NotChecked, implemented
+
+Array = Any
+
+#: The global generator's seed before each call (put back after).
+SEED = 20_24
+#: The tail parameter of the bounds: a right initialiser fails with probability < 2 exp(-X).
+X = 40.0
+#: The wide layers the scale is measured on.
+WIDE = (64, 100, 60, 40)
+
+INIT_WORDS = frozenset(("init", "initialize", "initialise", "initialization", "initialisation"))
+SCHEME_WORDS = {
+    "he": "he", "kaiming": "he", "xavier": "xavier", "glorot": "xavier", "zeros": "zeros",
+    "zero": "zeros", "random": "random", "randn": "random",
+}  # fmt: skip
+OTHER_WORDS = frozenset(
+    "parameters params param weights weight network net deep layers model with nn".split()  # noqa: SIM905
+)
+
+
+def scheme_of(name: str) -> str | None:
+    """``he``, ``xavier``, ``zeros``, ``random``, ``any`` (a name with no scheme), or ``None``
+    when ``name`` is not an initialiser's."""
+    parts = words(name)
+    if not parts or not set(parts) & INIT_WORDS:
+        return None
+    if not set(parts) <= INIT_WORDS | OTHER_WORDS | set(SCHEME_WORDS):
+        return None
+    schemes = {SCHEME_WORDS[w] for w in parts if w in SCHEME_WORDS}
+    if len(schemes) > 1:
+        return None
+    return schemes.pop() if schemes else "any"
+
+
+def _arity(f: Callable[..., Any]) -> int | None:
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return sum(
+        1 for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    )  # fmt: skip
+
+
+def call(f: Callable[..., Any], dims: list[int]) -> dict[str, Array]:
+    """``f`` on ``dims`` (as ``layer_dims``, or as ``n_x, n_h, n_y``), with the global generator
+    seeded and put back."""
+    state = np.random.get_state()  # noqa: NPY002 (the learner's generator)
+    np.random.seed(SEED)  # noqa: NPY002
+    try:
+        out = f(*dims) if _arity(f) == 3 else f(list(dims))
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    assert isinstance(out, Mapping), (
+        f"returned {type(out).__name__}: an initialiser returns the dictionary "
+        "{'W1': ..., 'b1': ..., ...}"
+    )
+    return dict(out)
+
+
+def check_shapes(impl: Any, dims: list[int], name: str, scheme: str) -> None:
+    """Every ``W{l}`` is ``(n_l, n_{l-1})``, every ``b{l}`` zeros of ``(n_l, 1)``; the weights
+    are zeros for ``zeros``, not all equal otherwise."""
+    with implemented(impl, name):
+        parameters = call(getattr(impl, name), dims)
+    given = f"{name}({dims})"
+    for k in range(1, len(dims)):
+        W, b = parameters.get(f"W{k}"), parameters.get(f"b{k}")
+        assert W is not None and b is not None, (
+            f"{given} has no W{k} or b{k} (it has {sorted(parameters)}): one W and one b per "
+            f"layer, numbered from 1, for the {len(dims) - 1} layer(s) of layer_dims"
+        )
+        W, b = np.asarray(W), np.asarray(b)
+        want = (dims[k], dims[k - 1])
+        assert W.shape == want, f"{given}: W{k} has shape {W.shape}, the right one {want}" + (
+            f"\n  diagnosis: W{k} is transposed: W[l] is (n_l, n_prev), so that "
+            "Z = W[l] @ A_prev + b[l] for A_prev of shape (n_prev, m)"
+            if W.shape == want[::-1]
+            else ""
+        )
+        assert b.shape == (dims[k], 1), (
+            f"{given}: b{k} has shape {b.shape}, the right one ({dims[k]}, 1)"
+            + (": a column, np.zeros((n_l, 1)), so that it broadcasts over the m examples"
+               if b.shape == (dims[k],) else "")
+        )  # fmt: skip
+        assert not np.any(b), (
+            f"{given}: b{k} is not zeros (largest {float(np.max(np.abs(b))):.3g})\n  diagnosis: "
+            "random biases: the course's start at zero, np.zeros((n_l, 1)) (the random weights "
+            "already break the symmetry)"
+        )
+        if scheme == "zeros":
+            assert not np.any(W), (
+                f"{given}: W{k} is not zeros: {name} initialises every parameter to zero"
+            )
+        elif W.size > 1:
+            assert not np.all(W.flat[0] == W), (
+                f"{given}: every element of W{k} is {W.flat[0]:.3g}\n  diagnosis: equal "
+                "weights: units with equal weights get equal gradients and stay equal (the "
+                "symmetry is never broken); draw them, np.random.randn(n_l, n_prev) * scale"
+            )
+
+
+def _scales(n_prev: int, n: int) -> dict[str, float]:
+    return {
+        "he": math.sqrt(2 / n_prev),
+        "xavier": math.sqrt(1 / n_prev),
+        "glorot": math.sqrt(2 / (n_prev + n)),
+        "course": 0.01,
+        "none": 1.0,
+        "ten": 10.0,
+    }
+
+
+SAID = {
+    "he": "He's sqrt(2 / n_prev)",
+    "xavier": "Xavier's sqrt(1 / n_prev)",
+    "glorot": "Glorot's sqrt(2 / (n_prev + n_l))",
+    "course": "the course's 0.01",
+    "none": "1: randn without a scale",
+    "ten": "10 (too large: the course's demonstration)",
+}
+
+
+def _fits(q: float, s: float, N: int) -> bool:
+    """``q = mean(W**2)`` of ``N`` weights is within the bound for the scale ``s``."""
+    r = q / (s * s)
+    return 1 - 2 * math.sqrt(X / N) <= r <= 1 + 2 * math.sqrt(X / N) + 2 * X / N
+
+
+def measured(impl: Any, name: str) -> tuple[list[int], list[str | None], list[float]]:
+    """For each layer of the wide network: which known scale the weights fit (``None``: none),
+    and their standard deviation."""
+    f = getattr(impl, name)
+    dims = [WIDE[0], WIDE[1], WIDE[3]] if _arity(f) == 3 else list(WIDE)
+    parameters = call(f, dims)
+    fits: list[str | None] = []
+    stds = []
+    for k in range(1, len(dims)):
+        W = np.asarray(parameters[f"W{k}"], dtype=np.float64)
+        N, q = W.size, float(np.mean(W * W))
+        stds.append(math.sqrt(q))
+        mean = float(np.mean(W))
+        assert abs(mean) <= math.sqrt(q) * math.sqrt(2 * X / N), (
+            f"{name}({dims}): the weights of W{k} have mean {mean:.3g} and standard deviation "
+            f"{float(np.std(W)):.3g}: they are not centred on 0"
+            + (" (all positive: np.random.rand draws from [0, 1); np.random.randn is the normal "
+               "distribution)" if np.all(W >= 0) else "")
+        )  # fmt: skip
+        scales = _scales(dims[k - 1], dims[k])
+        fits.append(next((key for key, s in scales.items() if _fits(q, s, N)), None))
+    return dims, fits, stds
+
+
+def check_scale(impl: Any, name: str, scheme: str) -> None:
+    """The weights' scale, against the scheme the name says (see the module's docstring)."""
+    if scheme == "zeros":
+        return
+    with implemented(impl, name):
+        dims, fits, stds = measured(impl, name)
+    for k, (fit, std) in enumerate(zip(fits, stds, strict=True), start=1):
+        n_prev = dims[k - 1]
+        found = (
+            f"the weights of W{k} (n_prev = {n_prev}) have standard deviation {std:.3g}, "
+            f"{'which is ' + SAID[fit] if fit else 'which is none of the usual scales'}"
+        )
+        if scheme == "random":
+            continue
+        want = {"he": ("he",), "xavier": ("xavier",), "any": ("he", "xavier", "glorot", "course")}
+        if fit in want[scheme]:
+            continue
+        if scheme == "xavier" and fit == "glorot":
+            raise Close(
+                f"{found}: the original Xavier (Glorot); the course's Xavier is sqrt(1 / n_prev)"
+            )
+        hint = {
+            ("he", "xavier"): "Xavier's scale used for ReLU layers: ReLU zeroes half of Z, so "
+            "keeping the variance of the activations needs twice the variance, He's "
+            "sqrt(2 / n_prev)",
+            ("he", "course"): "the course's 0.01 is its first, small-network initialiser; He's "
+            "initialisation is np.random.randn(n_l, n_prev) * np.sqrt(2 / n_prev)",
+            ("xavier", "he"): "He's scale where Xavier's is asked: Xavier's is "
+            "np.random.randn(n_l, n_prev) * np.sqrt(1 / n_prev)",
+        }.get((scheme, fit or ""))
+        if fit == "none":
+            hint = (
+                "the scale is forgotten: randn alone makes each layer's Z about sqrt(n_prev) "
+                "times larger than its input; multiply by "
+                + ("np.sqrt(2 / n_prev)" if scheme == "he" else "np.sqrt(1 / n_prev)"
+                   if scheme == "xavier" else "0.01 (the course), or He's sqrt(2 / n_prev)")
+            )  # fmt: skip
+        if fit == "ten":
+            hint = "a scale of 10 saturates the sigmoid output (the course shows it fail)"
+        expected = {"he": SAID["he"], "xavier": SAID["xavier"]}.get(
+            scheme, "the course's 0.01, Xavier's sqrt(1 / n_prev) or He's sqrt(2 / n_prev)"
+        )
+        raise AssertionError(
+            f"{name}: {found}, expected {expected}." + (f"\n  diagnosis: {hint}" if hint else "")
+        )
+
+
+def check_scale_told(impl: Any, name: str, scheme: str) -> None:
+    """The scale found, told beside the verdict (``NotChecked`` carries it) for a name that
+    leaves it open."""
+    if scheme not in ("any", "random"):
+        return
+    with implemented(impl, name):
+        _, fits, stds = measured(impl, name)
+    said = ", ".join(
+        f"W{k} {SAID[fit] if fit else f'std {std:.3g}'}"
+        for k, (fit, std) in enumerate(zip(fits, stds, strict=True), start=1)
+    )
+    raise NotChecked(f"scale: {said}")
+
+
+@st.composite
+def layer_dims(draw: st.DrawFn, three: bool = False) -> list[int]:
+    """1 to 4 layers of widths 1 to 8 (``three``: exactly ``n_x, n_h, n_y``)."""
+    count = 3 if three else draw(st.integers(2, 5))
+    return [draw(st.integers(1, 8)) for _ in range(count)]
+
+
+def recognise(name: str, f: Callable[..., Any]) -> str | None:
+    scheme = scheme_of(name)
+    arity = _arity(f)
+    if scheme is None or arity not in (1, 3):
+        return None
+    said = {"he": "He", "xavier": "Xavier", "zeros": "zeros", "random": "random",
+            "any": "an initialiser"}[scheme]  # fmt: skip
+    args = "n_x, n_h, n_y" if arity == 3 else "layer_dims"
+    return f"{said} ({args}): shapes, zero biases and the scale, measured"
+
+
+def checks(
+    name: str, f: Callable[..., Any]
+) -> list[tuple[str, Callable[..., None], dict[str, st.SearchStrategy[Any]] | None]]:
+    scheme = scheme_of(name)
+    if scheme is None:
+        return []
+    fixed = {"name": st.just(name), "scheme": st.just(scheme)}
+    plans: list[tuple[str, Callable[..., None], dict[str, st.SearchStrategy[Any]] | None]] = [
+        (f"{name}: shapes and biases", check_shapes,
+         {"dims": layer_dims(_arity(f) == 3), **fixed}),
+        (f"{name}: scale", _once(check_scale, name, scheme), None),
+    ]  # fmt: skip
+    if scheme in ("any", "random"):
+        plans.append((f"{name}: the scale found", _once(check_scale_told, name, scheme), None))
+    return plans
+
+
+def _once(check: Callable[..., None], name: str, scheme: str) -> Callable[..., None]:
+    def run(impl: Any) -> None:
+        check(impl, name, scheme)
+
+    return run
