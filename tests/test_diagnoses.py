@@ -305,3 +305,30 @@ def test_float64_work_on_float32_data_is_said_but_not_wrong(tmp_path: Path) -> N
     assert "is float64 for float32 inputs" in said
     assert verdicts["relu_backward"].status == "WRONG"  # a wrong value is still wrong
     assert report.failed(run)
+
+
+def test_a_row_major_file_is_checked_in_its_own_layout(tmp_path: Path) -> None:
+    """Written one row per example, its right functions are verified and its mistake named."""
+    run = run_file(
+        tmp_path,
+        """
+        import numpy as np
+
+        def dense_forward(X, W, b):
+            return X @ W + b
+
+        def dense_backward(dout, X, W):
+            # The gradient of W with its sign flipped.
+            return dout @ W.T, -(X.T @ dout), dout.sum(axis=0, keepdims=True)
+
+        def softmax(z):
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        """,
+    )
+    verdicts = {v.row.name: v for v in run.verdicts}
+    assert verdicts["dense_forward"].status == "verified", verdicts["dense_forward"].said
+    assert verdicts["softmax"].status == "verified", verdicts["softmax"].said
+    assert verdicts["dense_backward"].status == "WRONG"
+    said = verdicts["dense_backward"].said
+    assert "your dW is -1 times the right one" in said, said

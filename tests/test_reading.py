@@ -248,3 +248,65 @@ def test_a_mapping_that_cannot_be_read_says_what_is_expected(
     with pytest.raises(MappingError) as raised:
         reading_of(tmp_path, "def f(a, b):\n    return a\n")
     assert said in str(raised.value), str(raised.value)
+
+
+ROW_MAJOR = """
+    import numpy as np
+
+    # One row per example, as many tutorials write it: X (m, n), W (n_prev, n), b (1, n).
+    def relu(x):
+        return np.maximum(0, x)
+
+    def dense_forward(X, W, b):
+        return X @ W + b
+
+    def dense_backward(dout, X, W):
+        return dout @ W.T, X.T @ dout, dout.sum(axis=0)
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def cross_entropy(probs, y):
+        return -np.sum(y * np.log(probs), axis=1)
+"""
+
+
+def test_a_row_major_file_is_read_transposed(tmp_path: Path) -> None:
+    reading = reading_of(tmp_path, ROW_MAJOR)
+    for name in ("dense_forward", "dense_backward", "softmax", "cross_entropy"):
+        r = row(reading, name)
+        assert r.binding is not None and r.binding.rows, (name, r.how)
+        assert r.fitted, name
+        assert "row-major" in r.how
+    assert row(reading, "dense_forward").role == "linear_forward"
+    # Transposed in, transposed back: the contract's shapes, a (1, m) loss, an (n, 1) db.
+    f = row(reading, "dense_backward").function
+    assert f is not None
+    dZ, A_prev, W = np.ones((2, 5)), np.ones((3, 5)), np.ones((2, 3))
+    dA_prev, dW, db = f(dZ, A_prev, W)
+    assert (dA_prev.shape, dW.shape, db.shape) == ((3, 5), (2, 3), (2, 1))
+    loss = row(reading, "cross_entropy").function
+    assert loss is not None
+    assert loss(np.full((2, 5), 0.5), np.eye(2)[:, [0, 1, 0, 1, 1]]).shape == (1, 5)
+
+
+def test_softmax_over_axis_1_in_a_column_major_file_is_not_read_as_row_major(
+    tmp_path: Path,
+) -> None:
+    """Its neighbours decide: beside a column-major linear_forward, it is a wrong-axis softmax."""
+    reading = reading_of(
+        tmp_path,
+        """
+        import numpy as np
+
+        def linear_forward(A_prev, W, b):
+            return W @ A_prev + b
+
+        def softmax(Z):
+            E = np.exp(Z - Z.max(axis=1, keepdims=True))
+            return E / E.sum(axis=1, keepdims=True)
+        """,
+    )
+    assert not any(r.binding and r.binding.rows for r in reading.rows)
+    assert row(reading, "linear_forward").fitted and not row(reading, "softmax").fitted

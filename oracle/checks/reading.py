@@ -101,6 +101,7 @@ class Row:
     function: Callable[..., Any] | None = None  #: the contract's function, made from the row's
     fixed: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     by_behaviour: bool = False  #: the role was chosen by what it computes
+    fitted: bool = False  #: it computed its role's reference on the probe
 
     @property
     def checked(self) -> bool:
@@ -412,13 +413,18 @@ def _order_by_shape(raw: Any, expected: dict[str, Any]) -> tuple[str, ...] | Non
     return order if "" not in order and len(set(order)) == len(order) else None
 
 
-def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool]:
+def choose(
+    name: str, f: Any, context: set[str], rows: bool = False
+) -> tuple[Candidate | None, bool, bool]:
     """The candidate that computes its role's reference on the probe (the likeliest such), or
     else the likeliest whose outputs have the reference's shapes (a loss returning one number is
-    read as the cost), or else the likeliest; and whether behaviour decided."""
+    read as the cost), or else the likeliest; whether behaviour decided; and whether the chosen
+    one computed the reference. ``rows``: read it as row-major (``Binding.rows``)."""
     found = candidates(name, f, context)
+    if rows:
+        found = [Candidate(c.role, replace(c.binding, rows=True)) for c in found]
     if not found:
-        return None, False
+        return None, False, False
     tried = []
     for c in found:
         began = time.perf_counter()
@@ -429,12 +435,10 @@ def choose(name: str, f: Any, context: set[str]) -> tuple[Candidate | None, bool
     if right:
         c, b = right[0]
         first = found[0]
-        return Candidate(c.role, b), (c.role.name, b.arguments) != (
-            first.role.name,
-            first.binding.arguments,
-        )
+        decided = (c.role.name, b.arguments) != (first.role.name, first.binding.arguments)
+        return Candidate(c.role, b), decided, True
     c, _, b = max(tried, key=lambda t: t[1])  # the first of the best fits
-    return Candidate(c.role, b), False
+    return Candidate(c.role, b), False, False
 
 
 # --- The reading ---------------------------------------------------------------------------------
@@ -470,7 +474,41 @@ def read(
     progress: Callable[[str], None] | None = None,
 ) -> Reading:
     """Read ``loaded``: a row for each of its functions, and the namespace the checks call.
-    ``progress`` is told the name of each function before it is read (and first called)."""
+    ``progress`` is told the name of each function before it is read (and first called).
+
+    A file written row-major (one row per example: ``X: (m, n)``, ``X @ W + b``, softmax over
+    ``axis=1``) is read again with every function's arrays transposed, when more of its functions
+    compute their reference only so than only as they are (an elementwise function does both)."""
+    reading = _read_all(loaded, mapping_text, convention, progress)
+    if _row_major(reading):
+        reading = _read_all(loaded, mapping_text, convention, progress, rows=True)
+    return reading
+
+
+def _row_major(reading: Reading) -> bool:
+    """More of the file's functions fit their reference only transposed than only as they are."""
+    assert reading.guard is not None
+    context = _context(reading.loaded)
+    module = reading.loaded.module.__dict__
+    only_rows = only_columns = 0
+    for row in reading.rows:
+        mapped = reading.mapping is not None and reading.mapping.get(row.name) is not None
+        if row.course or row.role is None or row.binding is None or mapped:
+            continue
+        _, _, as_rows = choose(row.name, reading.guard.wrap(module[row.name]), context, True)
+        only_rows += as_rows and not row.fitted
+        only_columns += row.fitted and not as_rows
+    return only_rows > only_columns
+
+
+def _read_all(
+    loaded: Loaded,
+    mapping_text: str | None,
+    convention: str,
+    progress: Callable[[str], None] | None,
+    rows: bool = False,
+) -> Reading:
+    """One reading of ``loaded`` (``rows``: each function read as row-major)."""
     reading = Reading(loaded)
     reading.mapping = read_mapping(loaded, mapping_text)
     guard = reading.guard = Guard()
@@ -489,7 +527,7 @@ def read(
         if progress:
             progress(name)
         # Guarded from the first call on: the reading's own probes call it too.
-        _read_one(reading, row, guard.wrap(value), context, contract, course, guard)
+        _read_one(reading, row, guard.wrap(value), context, contract, course, guard, rows)
     ns: dict[str, Any] = dict(contract)
     for row in reading.rows:
         if row.course:
@@ -513,6 +551,7 @@ def _read_one(
     contract: dict[str, Any],
     course: dict[str, Any],
     guard: Guard,
+    rows: bool = False,
 ) -> None:
     mapped = reading.mapping.get(row.name) if reading.mapping else None
     if mapped is not None and mapped.skip:
@@ -544,7 +583,7 @@ def _read_one(
             row.role = "layer_forward" if "forward" in row.name else "layer_backward"
             row.how = "the course's signature"
             return
-        chosen, by_behaviour = choose(row.name, f, context)
+        chosen, by_behaviour, row.fitted = choose(row.name, f, context, rows)
     else:
         chosen, by_behaviour = mapped.candidate, False
     if chosen is None:

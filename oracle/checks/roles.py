@@ -123,6 +123,9 @@ class Binding:
     order: tuple[str, ...] | None = None
     local: bool = False
     first: bool = False
+    #: The function is written row-major (one row per example, ``X: (m, n)``, ``W: (n_prev, n)``):
+    #: its arrays are passed transposed and its results transposed back.
+    rows: bool = False
 
     def describe(self, role: Role) -> str:
         """The binding in the reading's words, "" when it is the contract's own."""
@@ -148,6 +151,8 @@ class Binding:
             said.append(f"returns ({', '.join(self.order)})")
         if self.first:
             said.append("its first result read")
+        if self.rows:
+            said.append("row-major: its arrays transposed (the shapes told are column-major)")
         return "; ".join(said)
 
 
@@ -159,7 +164,11 @@ def adapt(role: Role, function: Callable[..., Any], binding: Binding) -> Callabl
         values = []
         for _, ours in binding.arguments:
             values.append(given[ours] if ours in given else role.extras[ours](given))
+        if binding.rows:
+            values = [transposed(v) for v in values]
         out = function(*values)
+        if binding.rows:
+            out = _columns(transposed(out), role)
         if binding.first and isinstance(out, tuple):
             out = out[0]
         if (
@@ -174,6 +183,38 @@ def adapt(role: Role, function: Callable[..., Any], binding: Binding) -> Callabl
     contract.__name__ = role.name
     contract.__wrapped__ = function  # type: ignore[attr-defined]
     return contract
+
+
+def transposed(value: Any) -> Any:
+    """``value`` with every 2-D array in it transposed (inside tuples, lists and dicts too, as
+    caches hold them): between the suite's column-major arrays and a row-major function's. Its
+    own inverse, so a cache goes back to the function that made it as it was made."""
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return value.T
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return type(value)(*(transposed(v) for v in value))
+    if isinstance(value, (tuple, list)):
+        return type(value)(transposed(v) for v in value)
+    if isinstance(value, dict):
+        return {k: transposed(v) for k, v in value.items()}
+    return value
+
+
+def _columns(out: Any, role: Role) -> Any:
+    """A row-major function's 1-D results in the suite's shapes: a loss per example, ``(m,)``,
+    is the row ``(1, m)``; anything else (``db`` of ``(n,)``, which broadcasts as a row there) is
+    the column ``(n, 1)``."""
+
+    def shaped(name: str, value: Any) -> Any:
+        if not (isinstance(value, np.ndarray) and value.ndim == 1):
+            return value
+        return value.reshape(1, -1) if name == "loss" else value.reshape(-1, 1)
+
+    if len(role.outputs) == 1:
+        return shaped(role.outputs[0], out)
+    if isinstance(out, (tuple, list)) and len(out) == len(role.outputs):
+        return type(out)(shaped(n, v) for n, v in zip(role.outputs, out, strict=True))
+    return out
 
 
 def ones_upstream(role: Role) -> Callable[[Inputs], Inputs]:
