@@ -476,9 +476,9 @@ def read(
     """Read ``loaded``: a row for each of its functions, and the namespace the checks call.
     ``progress`` is told the name of each function before it is read (and first called).
 
-    A file written row-major (one row per example: ``X: (m, n)``, ``X @ W + b``, softmax over
-    ``axis=1``) is read again with every function's arrays transposed, when more of its functions
-    compute their reference only so than only as they are (an elementwise function does both)."""
+    A file written row-major (one row per example: ``X: (m, n)``, ``X @ W + b``) is read again
+    with every function's arrays transposed, when more of its matrix-product functions compute
+    their reference only so than only as they are (``_row_major``)."""
     reading = _read_all(loaded, mapping_text, convention, progress)
     if _row_major(reading):
         reading = _read_all(loaded, mapping_text, convention, progress, rows=True)
@@ -486,7 +486,10 @@ def read(
 
 
 def _row_major(reading: Reading) -> bool:
-    """More of the file's functions fit their reference only transposed than only as they are."""
+    """More of the file's matrix-product functions (linear, layer) fit their reference only
+    transposed than only as they are. Only they are evidence: their shapes fit one layout alone,
+    where a softmax or a loss over ``axis=1`` is as likely a column-major file's mistake (the
+    wrong axis), which the diagnosis then names."""
     assert reading.guard is not None
     context = _context(reading.loaded)
     module = reading.loaded.module.__dict__
@@ -494,6 +497,8 @@ def _row_major(reading: Reading) -> bool:
     for row in reading.rows:
         mapped = reading.mapping is not None and reading.mapping.get(row.name) is not None
         if row.course or row.role is None or row.binding is None or mapped:
+            continue
+        if ROLES[row.role].case not in ("linear", "layer"):
             continue
         _, _, as_rows = choose(row.name, reading.guard.wrap(module[row.name]), context, True)
         only_rows += as_rows and not row.fitted
