@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from oracle.checks import names
+from oracle.checks import names, networks
 from oracle.checks.conventions import (
     ATTRIBUTE,
     COURSE_NETWORK,
@@ -101,6 +101,8 @@ class Row:
     function: Callable[..., Any] | None = None  #: the contract's function, made from the row's
     fixed: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     by_behaviour: bool = False  #: the role was chosen by what it computes
+    #: read as a whole network's pass (``oracle.checks.networks``): its pair, and which pass
+    network: tuple[Any, str] | None = None
 
     @property
     def checked(self) -> bool:
@@ -114,6 +116,8 @@ class Reading:
     namespace: LearnerFile | None = None
     guard: Guard | None = None
     mapping: Mapped | None = None
+    #: the contract's functions a whole network read in the file stands for (its dropout)
+    covered: set[str] = field(default_factory=set)
 
     def row_for(self, role: str) -> Row | None:
         return next((r for r in self.rows if r.role == role), None)
@@ -131,7 +135,7 @@ class Reading:
 
     def missing(self) -> list[str]:
         """The contract's functions the file does not provide."""
-        have = {r.role for r in self.rows} | {r.name for r in self.rows}
+        have = {r.role for r in self.rows} | {r.name for r in self.rows} | self.covered
         out = []
         for case in CASES:
             for f in (case.forward_name, case.backward_name):
@@ -460,6 +464,7 @@ def read(
             progress(name)
         # Guarded from the first call on: the reading's own probes call it too.
         _read_one(reading, row, guard.wrap(value), context, contract, course, guard)
+    _read_networks(reading, context)
     ns: dict[str, Any] = dict(contract)
     for row in reading.rows:
         if row.course:
@@ -473,6 +478,29 @@ def read(
     ns["__deepscratch_names__"] = first
     reading.namespace = LearnerFile(**ns)
     return reading
+
+
+def _read_networks(reading: Reading, context: set[str]) -> None:
+    """The rows left unread that are a whole network's forward and backward pass, read as one
+    network (``oracle.checks.networks``)."""
+    assert reading.guard is not None
+    module = reading.loaded.module.__dict__
+    unread = [
+        (r.name, reading.guard.wrap(module[r.name]))
+        for r in reading.rows
+        if not r.checked and callable(module.get(r.name)) and not isinstance(module[r.name], type)
+        and not r.reason.startswith(("reads the global", "not checked: your mapping"))
+    ]  # fmt: skip
+    try:
+        pairs = networks.read_pairs(unread, context)
+    except Exception:  # pragma: no cover - a reading that fails leaves the rows unread
+        return
+    for row in reading.rows:
+        if row.name in pairs:
+            pair, which = pairs[row.name]
+            row.role = networks.NETWORK_FORWARD if which == "forward" else networks.NETWORK_BACKWARD
+            row.network, row.how, row.reason = (pair, which), pair.describe(which), ""
+    reading.covered |= networks.covered(pairs)
 
 
 def _read_one(
