@@ -37,6 +37,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 MNIST = load(EXAMPLES / "two_layer_mnist.py").module
 DROPOUT = load(EXAMPLES / "dropout_nn.py").module
 STORY = load(EXAMPLES / "story_deep_nn.py").module
+STORY_DROPOUT = load(EXAMPLES / "story_dropout_nn.py").module
 
 Array = Any
 
@@ -62,6 +63,10 @@ def dropout(**planted: Callable[..., Any]) -> Pair:
 
 def story(**planted: Callable[..., Any]) -> Pair:
     return pairs_of(STORY, "forwardpropagation_all", "backpropagate_all", **planted)
+
+
+def story_dropout(**planted: Callable[..., Any]) -> Pair:
+    return pairs_of(STORY_DROPOUT, "forwardpropagation_all", "backpropagate_all", **planted)
 
 
 # --- Reading -------------------------------------------------------------------------------------
@@ -120,7 +125,17 @@ def test_the_story_network_is_read_at_every_depth() -> None:
 # --- The example files pass ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [mnist, dropout, story], ids=["mnist", "dropout", "story"])
+def test_the_story_dropout_network_is_read_with_its_masks() -> None:
+    pair = story_dropout()
+    assert (pair.depths, pair.output, pair.dropout) == ((1, 2, 3, 4), "softmax", True)
+    assert dict(pair.backward_args)["keep_prob"] == "keep_prob"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [mnist, dropout, story, story_dropout],
+    ids=["mnist", "dropout", "story", "story-dropout"],
+)
 @given(data=st.data())
 def test_the_examples_forward_and_backward_are_right(
     make: Callable[[], Pair], data: st.DataObject
@@ -242,7 +257,11 @@ def dropout_net() -> Drawn:
     ("apply", "rescale", "text"),
     [
         (False, True, "the dropout mask is not applied in the backward"),
-        (True, False, "dA2 is not divided by keep_prob in the backward"),
+        (
+            True,
+            False,
+            "dA2 is not multiplied by D2 / keep_prob in the backward, or not divided by keep_prob",
+        ),
     ],
     ids=["mask-not-applied", "not-divided-by-keep-prob"],
 )
@@ -271,6 +290,34 @@ def test_dropout_forward_mistakes_are_named_and_the_backward_waits(
         check_network_backward(wrong, dropout_net())
 
 
+def _story_backward_without_mask_in_layer_2(
+    A: Array, Y: Array, parameters: dict, caches: list, keep_prob: float = 1.0
+) -> Any:
+    """The story's dropout backward with layer 2's dA not masked (relu' read from Z)."""
+    grads = {}
+    L = len(caches)
+    dZ = (A - Y) / Y.shape[1]
+    for layer in range(L, 0, -1):
+        A_prev, _, _ = caches[layer - 1]
+        grads[f"dW{layer}"] = dZ @ A_prev.T
+        grads[f"db{layer}"] = dZ.sum(axis=1, keepdims=True)
+        if layer > 1:
+            dA = parameters[f"W{layer}"].T @ dZ
+            _, Z_prev, D_prev = caches[layer - 2]
+            if layer - 1 != 2:
+                dA = dA * D_prev / keep_prob
+            dZ = dA * (Z_prev > 0)
+    return grads
+
+
+def test_a_story_dropout_mask_left_out_is_named_at_its_layer() -> None:
+    net = build([3, 5, 6, 4, 3], 8, 11, "softmax", keep_prob=0.5)
+    wrong = story_dropout(backpropagate_all=_story_backward_without_mask_in_layer_2)
+    message = said(check_network_backward, story_dropout(), wrong, net)
+    assert "the dropout mask is not applied in the backward: dA2 = dA2 * D2 / keep_prob" in message
+    assert "the gradients of layers 3 to 4 are right and layer 2's are not" in message
+
+
 def test_masks_missing_from_the_cache_are_said() -> None:
     def forward_propagation_with_dropout(X: Array, parameters: dict, keep_prob: float = 0.5) -> Any:
         A3, cache = DROPOUT.forward_propagation_with_dropout(X, parameters, keep_prob)
@@ -289,6 +336,7 @@ def test_the_example_files_are_verified_whole() -> None:
         ("two_layer_mnist.py", "forward_prop", "back_prop"),
         ("dropout_nn.py", "forward_propagation_with_dropout", "backward_propagation_with_dropout"),
         ("story_deep_nn.py", "forwardpropagation_all", "backpropagate_all"),
+        ("story_dropout_nn.py", "forwardpropagation_all", "backpropagate_all"),
     ):
         run = learner_run(EXAMPLES / name, "--only", f"{forward},{backward}")
         assert run.returncode == 0, run.stdout + run.stderr
@@ -309,7 +357,9 @@ def test_a_planted_mistake_in_a_dropout_file_gets_its_row(tmp_path: Path) -> Non
     said = row(run.stdout, "backward_propagation_with_dropout")
     # The course's dZ2 = dA2 * (A2 > 0) reads relu' from the masked A2: the units stay dropped,
     # the 1 / keep_prob is what is lost.
-    assert said.startswith("WRONG: dA2 is not divided by keep_prob in the backward"), run.stdout
+    assert said.startswith("WRONG: dA2 is not multiplied by D2 / keep_prob in the backward"), (
+        run.stdout
+    )
     assert "layer 3's are right and layer 2's are not" in block(
         run.stdout, "backward_propagation_with_dropout"
     )

@@ -363,9 +363,11 @@ def numpy_backward(
     masks: Sequence[Array] = (),
     apply: bool = True,
     rescale: bool = True,
+    only: int | None = None,
 ) -> dict[str, Array]:
     """The gradients a backward returns that applies the masks in the backward (``apply``) and
-    divides by ``keep_prob`` (``rescale``), or does not: for the diagnoses only."""
+    divides by ``keep_prob`` (``rescale``), or does not (in layer ``only``'s ``dA``, or in all):
+    for the diagnoses only."""
     layers = layers_of(net, hidden, output, masks)
     grads: dict[str, Array] = {}
     dZ = (layers[-1][1] - net.Y) / net.m
@@ -375,8 +377,9 @@ def numpy_backward(
         grads[f"db{k}"] = dZ.sum(axis=1, keepdims=True)
         if k > 1:
             dA = net.parameters[f"W{k}"].T @ dZ
-            if masks and apply:
-                dA = dA * masks[k - 2] / (net.keep_prob if rescale else 1.0)
+            here = only is None or only == k - 1
+            if masks and (apply or not here):
+                dA = dA * masks[k - 2] / (net.keep_prob if rescale or not here else 1.0)
             dZ = dA * _g_prime(hidden, layers[k - 2][0])
     return grads
 
@@ -444,16 +447,30 @@ def _arrays_in(value: Any, depth: int = 0) -> Iterator[Array]:
 
 
 def masks_in(cache: Any, shapes: Sequence[tuple[int, int]]) -> list[Array]:
-    """The dropout masks in a cache: the 0/1 arrays of each hidden layer's shape, in order."""
-    found: list[Array] = []
-    for a in _arrays_in(cache):
-        if len(found) == len(shapes):
-            break
-        if a.shape != shapes[len(found)] or a.size == 0:
-            continue
+    """The dropout masks in a cache: the 0/1 arrays of each hidden layer's shape, in order.
+
+    A mask drawn as ``np.random.rand(...) < keep_prob`` is boolean (or integer, ``.astype(int)``);
+    one of floats is looked for only when those do not make up every layer's (an activation that
+    the mask zeroed entirely is 0/1 too, and is passed over while it is all zeros)."""
+    arrays = [a for a in _arrays_in(cache) if a.ndim == 2 and a.size]
+
+    def binary(a: Array) -> bool:
         values = np.asarray(a, dtype=np.float64)
-        if np.all((values == 0) | (values == 1)):
-            found.append(values)
+        return bool(np.all((values == 0) | (values == 1)))
+
+    for allowed in (
+        lambda a: a.dtype.kind in "biu",
+        lambda a: a.dtype.kind in "biu" or np.any(a),
+        lambda a: True,
+    ):
+        found: list[Array] = []
+        for a in arrays:
+            if len(found) == len(shapes):
+                break
+            if a.shape == shapes[len(found)] and allowed(a) and binary(a):
+                found.append(np.asarray(a, dtype=np.float64))
+        if len(found) == len(shapes):
+            return found
     return found
 
 
@@ -764,9 +781,10 @@ _NO_MASK_BACK = (
     "mask as in the forward (the units dropped there get no gradient)"
 )
 _NOT_RESCALED_BACK = (
-    "dA{l} is not divided by keep_prob in the backward: dA{l} = dA{l} * D{l} / keep_prob, as in "
-    "the forward. (If the line is missing altogether: the relu derivative read from the masked "
-    "A{l} drops the units by itself, but the 1 / keep_prob is lost.)"
+    "dA{l} is not multiplied by D{l} / keep_prob in the backward, or not divided by keep_prob: "
+    "dA{l} = dA{l} * D{l} / keep_prob, as in the forward (where relu's derivative is read from "
+    "the masked A{l}, the dropped units get no gradient anyway, and leaving the line out loses "
+    "only the 1 / keep_prob)"
 )
 
 
@@ -858,15 +876,19 @@ def check_network_backward(pair: Pair, net: Drawn) -> None:
                 "factor n/(n-1) in dZL, which makes a gradient check of the binary cross-entropy "
                 "summed over the classes pass; for softmax dZL = (AL - Y) / m"
             ] = v * C / (C - 1)
-    if masks:
-        unmasked = numpy_backward(net, pair.hidden, pair.output, masks, apply=False)
-        unscaled = numpy_backward(net, pair.hidden, pair.output, masks, rescale=False)
-        for k in expected:
-            if net.L > 1 and int(k[2:]) < net.L:
-                # Where the mask keeps what matters, the two mistakes agree: the rescale is told.
-                if not np.array_equal(unmasked[k], unscaled[k]):
-                    known[k][_hint(_NO_MASK_BACK, k[2:])] = unmasked[k]
-                known[k][_hint(_NOT_RESCALED_BACK, k[2:])] = unscaled[k]
+    for layer in range(1, net.L) if masks else ():
+        # Layer l's dW and db are the highest wrong when the mistake is in dA{l}'s mask alone.
+        unmasked = numpy_backward(
+            net, pair.hidden, pair.output, masks or (), apply=False, only=layer
+        )
+        unscaled = numpy_backward(
+            net, pair.hidden, pair.output, masks or (), rescale=False, only=layer
+        )
+        for k in (f"dW{layer}", f"db{layer}"):
+            # Where the mask keeps what matters, the two mistakes agree: the rescale is told.
+            if not np.array_equal(unmasked[k], unscaled[k]):
+                known[k][_hint(_NO_MASK_BACK, layer)] = unmasked[k]
+            known[k][_hint(_NOT_RESCALED_BACK, layer)] = unscaled[k]
     assert_matches(
         pair, pair.backward_name, grads, expected, _terms(net, pair.output, layers), net.m,
         known, scale=_scale(net, pair.hidden, pair.output, masks or ()), by_layer=True,
