@@ -364,3 +364,30 @@ def test_a_planted_mistake_in_a_dropout_file_gets_its_row(tmp_path: Path) -> Non
         run.stdout, "backward_propagation_with_dropout"
     )
     assert row(run.stdout, "forward_propagation_with_dropout") == "verified", run.stdout
+
+
+def test_a_wrong_forward_is_told_before_its_backward(tmp_path: Path) -> None:
+    planted = tmp_path / "two_layer_mnist.py"
+    text = (EXAMPLES / "two_layer_mnist.py").read_text(encoding="utf-8")
+    assert "    Z1 = W1.dot(X) + b1\n" in text
+    planted.write_text(text.replace("    Z1 = W1.dot(X) + b1\n", "    Z1 = W1.dot(X)\n"), "utf-8")
+    run = learner_run(planted, "--only", "forward_prop,back_prop")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert row(run.stdout, "forward_prop").startswith("WRONG"), run.stdout
+    assert row(run.stdout, "back_prop") == (
+        "not checked: depends on your forward_prop, which is wrong: what it returns feeds "
+        "back_prop (fix forward_prop first)"
+    ), run.stdout
+
+
+def test_the_first_wrong_value_a_forward_returns_is_named() -> None:
+    def forward_prop(W1: Array, b1: Array, W2: Array, b2: Array, X: Array) -> Any:
+        Z1 = W1 @ X + b1
+        A1 = MNIST.ReLU(Z1)
+        Z2 = W2 @ A1  # b2 left out
+        A2 = MNIST.softmax(Z2)
+        return Z1, A1, Z2, A2
+
+    net = build([3, 4, 3], 5, 2, "softmax")
+    message = said(check_network_forward, mnist(), mnist(forward_prop=forward_prop), net)
+    assert "the first wrong value it returns is Z2 (= W2 @ A1 + b2)" in message

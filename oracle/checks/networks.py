@@ -234,7 +234,7 @@ class Pair:
 
     def network(self) -> str:
         depth = "/".join(map(str, self.depths))
-        hidden = f"{self.hidden} hidden layers, " if max(self.depths) > 1 else ""
+        hidden = f"{self.hidden} hidden, " if max(self.depths) > 1 else ""
         drop = ", inverted dropout (your masks, from the cache)" if self.dropout else ""
         return f"a {depth}-layer network: {hidden}{self.output} output{drop}"
 
@@ -250,7 +250,7 @@ class Pair:
             said.append(f"with {self.forward_name}")
         elif not self.forward_matched:
             said.append("the likeliest: it matched none on a probe")
-        return "whole network, " + "; ".join(said)
+        return "; ".join(said)
 
 
 @dataclass(frozen=True)
@@ -840,10 +840,39 @@ def check_network_forward(pair: Pair, net: Drawn) -> None:
         known["your hidden layers use sigmoid: the network is relu in every layer but the last"] = (
             layers_of(net, "sigmoid", pair.output, masks or ())[-1][1]
         )
-    assert_matches(
-        pair, pair.forward_name, {"AL": ran.output}, {"AL": expected},
-        _terms(net, pair.output, layers), net.m, {"AL": known}, rule=FORWARD_RULE,
-    )  # fmt: skip
+    terms = _terms(net, pair.output, layers)
+    try:
+        assert_matches(
+            pair, pair.forward_name, {"AL": ran.output}, {"AL": expected}, terms, net.m,
+            {"AL": known}, rule=FORWARD_RULE,
+        )  # fmt: skip
+    except AssertionError as wrong:
+        first = first_wrong_value(ran, layers, terms)
+        if first is None:
+            raise
+        raise AssertionError(f"{wrong}\n  where: {first}") from None
+
+
+def first_wrong_value(ran: Ran, layers: Sequence[tuple[Array, Array]], terms: int) -> str | None:
+    """Of the values a forward returns by name (``Z1, A1, Z2, A2``), the first that is wrong, in
+    the order they are computed: where a wrong ``AL`` starts. (The values are located with the
+    NumPy twin; ``AL`` itself was judged by the oracle.)"""
+    for k, (Z, A) in enumerate(layers, start=1):
+        for name, value in ((f"Z{k}", Z), (f"A{k}", A)):
+            if name not in ran.values:
+                continue
+            try:
+                got = np.asarray(ran.values[name], dtype=np.float64)
+            except (TypeError, ValueError):
+                return f"{name} is not an array"
+            if compare("forward", name, got, value, terms) is not None:
+                said = {"Z": f"W{k} @ A{k - 1} + b{k}" if k > 1 else "W1 @ X + b1"}.get(
+                    name[0], f"the activation of Z{k}"
+                )
+                return f"the first wrong value it returns is {name} (= {said}); " + (
+                    "those before it are right" if name != "Z1" else "it is the first"
+                )
+    return None
 
 
 def check_network_backward(pair: Pair, net: Drawn) -> None:

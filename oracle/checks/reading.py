@@ -492,8 +492,10 @@ def _read_networks(reading: Reading, context: set[str]) -> None:
         and not r.reason.startswith(("reads the global", "not checked: your mapping"))
     ]  # fmt: skip
     try:
-        pairs = networks.read_pairs(unread, context)
-    except Exception:  # pragma: no cover - a reading that fails leaves the rows unread
+        with time_limit(4 * PROBE_SECONDS, "reading"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pairs = networks.read_pairs(unread, context)
+    except (Exception, TimeLimitExceeded):  # a reading that fails leaves the rows unread
         return
     for row in reading.rows:
         if row.name in pairs:
