@@ -31,6 +31,7 @@ from oracle.checks.networks import (
     returned_names,
 )
 from oracle.checks.outcomes import NotChecked
+from oracle.checks.reading import read
 from tests.test_learner_run import block, learner_run, row
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -391,3 +392,24 @@ def test_the_first_wrong_value_a_forward_returns_is_named() -> None:
     net = build([3, 4, 3], 5, 2, "softmax")
     message = said(check_network_forward, mnist(), mnist(forward_prop=forward_prop), net)
     assert "the first wrong value it returns is Z2 (= W2 @ A1 + b2)" in message
+
+
+def test_a_backward_reading_a_global_m_is_checked_with_it_set(tmp_path: Path) -> None:
+    """As tutorials have it: ``m`` set at the top of the file from the data (which the check does
+    not load), and ``db`` summed over every element (no axis)."""
+    planted = tmp_path / "two_layer_mnist.py"
+    text = (EXAMPLES / "two_layer_mnist.py").read_text(encoding="utf-8")
+    for line in ("    m = Y.size\n", "np.sum(dZ2, axis=1, keepdims=True)"):
+        assert line in text
+    text = text.replace("    m = Y.size\n", "").replace(
+        "np.sum(dZ2, axis=1, keepdims=True)", "np.sum(dZ2)"
+    )
+    planted.write_text(text + '\n\nif __name__ == "__main__":\n    m = 60000\n', "utf-8")
+    run = learner_run(planted, "--only", "forward_prop,back_prop")
+    assert run.returncode == 1, run.stdout + run.stderr
+    back_prop = next(r for r in read(load(planted)).rows if r.name == "back_prop")
+    assert "its global m set to the number of examples" in back_prop.how
+    assert row(run.stdout, "back_prop").startswith("WRONG: your db2 has shape (), the right one"), (
+        run.stdout
+    )
+    assert row(run.stdout, "forward_prop") == "verified", run.stdout

@@ -37,6 +37,8 @@ from __future__ import annotations
 import dis
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +227,7 @@ class Pair:
     backward: Callable[..., Any] | None = None
     backward_args: tuple[tuple[str, str], ...] = ()
     backward_returns: tuple[str, ...] | None = None  #: a tuple's names; None: a dict
+    global_m: bool = False  #: the backward reads a global ``m``: set to the examples' count
     labels: str = "one-hot"  #: or "integer"
     forward_matched: bool = True  #: its output matched a network of the oracle's on the probe
 
@@ -248,6 +251,8 @@ class Pair:
                 ("labels (1, m)" if self.output == "sigmoid" else "one-hot labels (C, m)")
             )  # fmt: skip
             said.append(f"with {self.forward_name}")
+            if self.global_m:
+                said.append("its global m set to the number of examples")
         elif not self.forward_matched:
             said.append("the likeliest: it matched none on a probe")
         return "; ".join(said)
@@ -286,6 +291,7 @@ def build(widths: Sequence[int], m: int, seed: int, output: str, keep_prob: floa
     C = widths[-1]
     if output == "softmax":
         y = rng.integers(0, C, m)
+        y[0] = C - 1  # a one_hot that counts the classes as Y.max() + 1 finds all C
         Y = np.zeros((C, m))
         Y[y, np.arange(m)] = 1.0
     else:
@@ -524,8 +530,29 @@ def run_backward(pair: Pair, net: Drawn, ran: Ran, labels: str | None = None) ->
     """The learner's backward on what its forward returned: its ``dW{l}, db{l}``."""
     assert pair.backward is not None
     pool = _pool(pair, net, ran, labels or pair.labels)
-    result = pair.backward(**{param: pool[what] for param, what in pair.backward_args})
+    with _global_m(pair, net.m):
+        result = pair.backward(**{param: pool[what] for param, what in pair.backward_args})
     return gradients_of(pair, result, net.L)
+
+
+@contextmanager
+def _global_m(pair: Pair, m: int) -> Iterator[None]:
+    """The global ``m`` a backward reads (set at the top of a learner's file from the data, which
+    the check does not load), set to the drawn ``m`` for the call and put back after."""
+    if not pair.global_m:
+        yield
+        return
+    space = _unwrap(pair.backward).__globals__
+    missing = object()
+    saved = space.get("m", missing)
+    space["m"] = m
+    try:
+        yield
+    finally:
+        if saved is missing:
+            space.pop("m", None)
+        else:
+            space["m"] = saved
 
 
 def gradients_of(pair: Pair, result: Any, L: int) -> dict[str, Array]:
@@ -718,15 +745,18 @@ def _close(got: Any, expected: Array) -> bool:
 
 
 def read_pairs(
-    rows: Sequence[tuple[str, Callable[..., Any]]], context: set[str]
+    rows: Sequence[tuple[str, Callable[..., Any]]],
+    context: set[str],
+    global_m: AbstractSet[str] = frozenset(),
 ) -> dict[str, tuple[Pair, str]]:
     """For each function of ``rows`` (name, function) read as a whole network's pass: its pair
-    and ``"forward"`` or ``"backward"``."""
+    and ``"forward"`` or ``"backward"``. ``global_m``: the backwards that read a global ``m``
+    (the check sets it); a forward that does is not read."""
     forwards: dict[str, Pair] = {}
     backwards: list[tuple[str, Callable[..., Any]]] = []
     for name, f in rows:
         direction = pass_direction(name)
-        if direction == "forward":
+        if direction == "forward" and name not in global_m:
             pair = read_forward(name, f, context)
             if pair is not None:
                 forwards[name] = pair
@@ -735,7 +765,7 @@ def read_pairs(
     out: dict[str, tuple[Pair, str]] = {n: (p, "forward") for n, p in forwards.items()}
     for name, f in backwards:
         for forward in _partners(name, list(forwards)):
-            pair = read_backward(forwards[forward], name, f)
+            pair = read_backward(_replace(forwards[forward], global_m=name in global_m), name, f)
             if pair is not None:
                 out[name] = (pair, "backward")
                 break

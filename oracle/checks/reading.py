@@ -485,16 +485,19 @@ def _read_networks(reading: Reading, context: set[str]) -> None:
     network (``oracle.checks.networks``)."""
     assert reading.guard is not None
     module = reading.loaded.module.__dict__
+    only_m = "reads the global variable `m`: pass it as arguments to check it"
     unread = [
         (r.name, reading.guard.wrap(module[r.name]))
         for r in reading.rows
         if not r.checked and callable(module.get(r.name)) and not isinstance(module[r.name], type)
-        and not r.reason.startswith(("reads the global", "not checked: your mapping"))
+        and (r.reason == only_m
+             or not r.reason.startswith(("reads the global", "not checked: your mapping")))
     ]  # fmt: skip
+    global_m = {r.name for r in reading.rows if r.reason == only_m}
     try:
         with time_limit(4 * PROBE_SECONDS, "reading"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pairs = networks.read_pairs(unread, context)
+            pairs = networks.read_pairs(unread, context, global_m)
     except (Exception, TimeLimitExceeded):  # a reading that fails leaves the rows unread
         return
     for row in reading.rows:
