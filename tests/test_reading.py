@@ -43,8 +43,8 @@ def test_the_story_notebook_is_read_with_its_own_names() -> None:
         "loss": "cross_entropy_cost",
         "softmax_loss_backpropagation": "softmax_cross_entropy_backward",
         "initialize_parameters": "initialize_parameters",  # oracle.checks.init
-        "forwardpropagation_all": None,
-        "backpropagate_all": None,
+        "forwardpropagation_all": "network_forward",
+        "backpropagate_all": "network_backward",
         "update_parameters": "update_parameters",
         "predict": None,
         "accuracy": None,

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from oracle.checks import assignments, names
+from oracle.checks import assignments, names, networks
 from oracle.checks.conventions import (
     ATTRIBUTE,
     COURSE_NETWORK,
@@ -102,6 +102,8 @@ class Row:
     fixed: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     by_behaviour: bool = False  #: the role was chosen by what it computes
     fitted: bool = False  #: it computed its role's reference on the probe
+    #: read as a whole network's pass (``oracle.checks.networks``): its pair, and which pass
+    network: tuple[Any, str] | None = None
 
     @property
     def checked(self) -> bool:
@@ -115,6 +117,8 @@ class Reading:
     namespace: LearnerFile | None = None
     guard: Guard | None = None
     mapping: Mapped | None = None
+    #: the contract's functions a whole network read in the file stands for (its dropout)
+    covered: set[str] = field(default_factory=set)
 
     def row_for(self, role: str) -> Row | None:
         return next((r for r in self.rows if r.role == role), None)
@@ -132,7 +136,7 @@ class Reading:
 
     def missing(self) -> list[str]:
         """The contract's functions the file does not provide."""
-        have = {r.role for r in self.rows} | {r.name for r in self.rows}
+        have = {r.role for r in self.rows} | {r.name for r in self.rows} | self.covered
         out = []
         for case in CASES:
             for f in (case.forward_name, case.backward_name):
@@ -498,7 +502,7 @@ def _row_major(reading: Reading) -> bool:
         mapped = reading.mapping is not None and reading.mapping.get(row.name) is not None
         if row.course or row.role is None or row.binding is None or mapped:
             continue
-        if ROLES[row.role].case not in ("linear", "layer"):
+        if row.role not in ROLES or ROLES[row.role].case not in ("linear", "layer"):
             continue
         _, _, as_rows = choose(row.name, reading.guard.wrap(module[row.name]), context, True)
         only_rows += as_rows and not row.fitted
@@ -533,6 +537,7 @@ def _read_all(
             progress(name)
         # Guarded from the first call on: the reading's own probes call it too.
         _read_one(reading, row, guard.wrap(value), context, contract, course, guard, rows)
+    _read_networks(reading, context)
     ns: dict[str, Any] = dict(contract)
     for row in reading.rows:
         if row.course:
@@ -546,6 +551,34 @@ def _read_all(
     ns["__deepscratch_names__"] = first
     reading.namespace = LearnerFile(**ns)
     return reading
+
+
+def _read_networks(reading: Reading, context: set[str]) -> None:
+    """The rows left unread that are a whole network's forward and backward pass, read as one
+    network (``oracle.checks.networks``)."""
+    assert reading.guard is not None
+    module = reading.loaded.module.__dict__
+    only_m = "reads the global variable `m`: pass it as arguments to check it"
+    unread = [
+        (r.name, reading.guard.wrap(module[r.name]))
+        for r in reading.rows
+        if not r.checked and callable(module.get(r.name)) and not isinstance(module[r.name], type)
+        and (r.reason == only_m
+             or not r.reason.startswith(("reads the global", "not checked: your mapping")))
+    ]  # fmt: skip
+    global_m = {r.name for r in reading.rows if r.reason == only_m}
+    try:
+        with time_limit(4 * PROBE_SECONDS, "reading"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pairs = networks.read_pairs(unread, context, global_m)
+    except (Exception, TimeLimitExceeded):  # a reading that fails leaves the rows unread
+        return
+    for row in reading.rows:
+        if row.name in pairs:
+            pair, which = pairs[row.name]
+            row.role = networks.NETWORK_FORWARD if which == "forward" else networks.NETWORK_BACKWARD
+            row.network, row.how, row.reason = (pair, which), pair.describe(which), ""
+    reading.covered |= networks.covered(pairs)
 
 
 def _read_one(

@@ -25,7 +25,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
-from oracle.checks import assignments
+from oracle.checks import assignments, networks
 from oracle.checks import properties as p
 from oracle.checks.course import COURSE_CHECKS, COURSE_FUNCTIONS_OF
 from oracle.checks.limits import TimeLimitExceeded, time_limit
@@ -331,6 +331,9 @@ def plans(
 ) -> list[tuple[Case | None, Plan]]:
     """The properties to run for ``row``; ``wrong``: the contract's functions found wrong in the
     file so far (a check that would run one of them is not run, and says why)."""
+    if row.network is not None:
+        return [(None, Plan(name, body, strategies))
+                for name, body, strategies in networks.plans(*row.network)]  # fmt: skip
     if row.course:
         return [(None, plan) for plan in _course_plans(impl, row)]
     return [
