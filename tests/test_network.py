@@ -839,3 +839,49 @@ def test_running_statistics_skip_a_layer_without_batch_norm_and_go_on() -> None:
     Z2 = caches[1].Z_linear
     assert Z2 is not None
     np.testing.assert_allclose(updated["running_mean2"], 0.1 * Z2.mean(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize(
+    ("case", "options", "message"),
+    [
+        ("W2 NaN", {}, "forward_all: W2 has 1 NaN value"),
+        ("W2 NaN, batch norm", {"batch_norm": True}, "forward_all: W2 has 1 NaN value"),
+        (
+            "W2 NaN, batch norm, prediction",
+            {"batch_norm": True, "prediction": True},
+            "forward_all: parameters have 'W1' but no 'running_mean1'",
+        ),
+        ("X NaN", {}, "forward_all: X has 1 NaN value"),
+    ],
+)
+def test_check_forward_says_which_input_is_not_finite(
+    case: str, options: dict[str, bool], message: str
+) -> None:
+    """``check_forward`` (``forward_checked``'s check, for ``model``'s arguments checked once),
+    called as it is documented: plain parameters by default, batch-normed ones with
+    ``batch_norm=True`` and their running statistics needed only for ``prediction``. When ``AL``
+    is not finite, the first input that is not is named."""
+    batch_norm = "batch norm" in case
+    parameters = impl.init_parameters([2, 3, 3, 2], batch_norm=batch_norm)
+    X = np.random.default_rng(0).standard_normal((2, 4))
+    _, caches = impl.forward_all(X, parameters, batch_norm=batch_norm)
+    if batch_norm:
+        parameters = {k: v for k, v in parameters.items() if not k.startswith("running_")}
+    if case.startswith("W2"):
+        parameters["W2"] = parameters["W2"].copy()
+        parameters["W2"][1, 2] = np.nan
+    else:
+        X = X.copy()
+        X[1, 3] = np.nan
+    error = ValueError if "running" in message else impl.validate.NonFiniteError
+    with pytest.raises(error, match=re.escape(message)):
+        impl.check_forward(X, parameters, np.full((2, 4), np.nan), caches, **options)
+
+
+def test_dropout_without_rng_says_how_to_give_one() -> None:
+    with pytest.raises(ValueError) as error:
+        impl.forward_all(_X, _P, keep_prob=0.5)
+    assert str(error.value) == (
+        "forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks: "
+        "pass rng=np.random.default_rng(seed), got rng=None"
+    )
