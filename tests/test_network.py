@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -885,3 +886,40 @@ def test_dropout_without_rng_says_how_to_give_one() -> None:
         "forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks: "
         "pass rng=np.random.default_rng(seed), got rng=None"
     )
+
+
+def test_forward_checked_by_default_is_forward_all() -> None:
+    """``forward_checked``'s defaults are ``forward_all``'s: relu, softmax, no dropout, no batch
+    norm, training (batch norm with the batch's statistics, not the running ones)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 5))
+    plain = impl.init_parameters([2, 3, 2], seed=1)
+    np.testing.assert_array_equal(impl.forward_checked(X, plain)[0], impl.forward_all(X, plain)[0])
+    normed = impl.init_parameters([2, 3, 2], seed=1, batch_norm=True)
+    normed["running_mean1"] = normed["running_mean1"] + 5.0
+    np.testing.assert_array_equal(
+        impl.forward_checked(X, normed, batch_norm=True)[0],
+        impl.forward_all(X, normed, batch_norm=True)[0],
+    )
+
+
+def test_a_nan_weight_of_a_batch_normed_network_in_training_is_named() -> None:
+    """In training, batch norm needs no running statistics: a NaN in ``W2`` is named as such,
+    not as a missing ``b1`` or ``running_mean1``."""
+    parameters = impl.init_parameters([2, 3, 3, 2], batch_norm=True)
+    parameters = {k: v for k, v in parameters.items() if not k.startswith("running_")}
+    parameters["W2"][0, 1] = np.nan
+    with pytest.raises(impl.validate.NonFiniteError, match="forward_all: W2 has 1 NaN value"):
+        impl.forward_all(np.ones((2, 4)), parameters, batch_norm=True)
+
+
+def test_an_overflowing_forward_warns_nothing_and_says_what_overflowed() -> None:
+    """The forward's overflow and invalid operations (``inf``, then ``inf - inf``) are silenced
+    while it runs, and told once, by the check: with warnings as errors, the check's error is
+    the one raised."""
+    parameters = impl.init_parameters([3, 4, 2], seed=0)
+    parameters["W1"] = np.full((4, 3), 1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(impl.validate.NonFiniteError, match="forward_all: AL has"):
+            impl.forward_all(np.full((3, 5), 10.0), parameters)
