@@ -9,7 +9,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 import scratch
 
@@ -24,6 +24,15 @@ settings.register_profile(
 )
 # dev: quick feedback while writing code.
 settings.register_profile("dev", max_examples=20, deadline=None)
+# mutation: dev's examples, and a failure reported as found, not shrunk (tox -e mutation: a
+# mutant is killed by the first failing example, and shrinking it would take most of the run).
+settings.register_profile(
+    "mutation",
+    max_examples=20,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    report_multiple_bugs=False,
+)
 # thorough: ten times ci, randomised, for a long local run.
 settings.register_profile(
     "thorough",

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -786,3 +787,165 @@ def test_init_parameters_refuses_layers_larger_than_memory(monkeypatch: pytest.M
         f"init_parameters: the parameters of layers [64, 100000, 100000, 10] (float32) would "
         f"need {(weights + biases) * 4:,} bytes"
     )
+
+
+# --- Found by mutation testing (docs/mutation.md) -------------------------------------------------
+
+
+def test_predict_of_a_softmax_network_is_the_largest_output_where_sigmoid_saturates() -> None:
+    """``predict`` takes softmax for several output units: their argmax is that of ``Z``, where a
+    sigmoid output (the binary one, used for several classes by mistake) rounds every large
+    ``Z`` to 1 and calls the first unit the class. Here ``Z = (40, 50)``: class 1."""
+    parameters = {"W1": np.array([[40.0], [50.0]]), "b1": np.zeros((2, 1))}
+    np.testing.assert_array_equal(impl.predict(np.ones((1, 3)), parameters), [1, 1, 1])
+
+
+@pytest.mark.parametrize(
+    ("batch_norm", "message"),
+    [(True, "predict: parameters have 'W1' but no 'gamma1'"), (False, "predict: parameters have")],
+)
+def test_predict_checks_the_parameters_for_the_batch_norm_it_is_told(
+    batch_norm: bool, message: str
+) -> None:
+    """``predict(..., batch_norm=...)`` checks the parameters for that, and says so as
+    ``predict``: plain parameters told batch-normed, batch-normed ones told plain."""
+    plain = impl.init_parameters([2, 3, 2], batch_norm=False)
+    normed = impl.init_parameters([2, 3, 2], batch_norm=True)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        impl.predict(np.ones((2, 4)), plain if batch_norm else normed, batch_norm=batch_norm)
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("W1", "update_parameters: W1 has 1 NaN value"),
+        ("dW1", "update_parameters: dW1 has 1 NaN value"),
+        (
+            "overflow",
+            "update_parameters: W1 has 2 infinite values (the first: W1[0, 0] = -inf): "
+            "W1 and dW1 are finite, so the computation overflowed; try a smaller learning rate "
+            "than 10",
+        ),
+    ],
+)
+def test_update_parameters_names_what_is_not_finite(where: str, message: str) -> None:
+    """A NaN in a parameter or its gradient, or an update that overflows: the message names the
+    function, the array, and for an overflow the inputs and the learning rate."""
+    parameters = {"W1": np.full((1, 2), 1e308), "b1": np.zeros((1, 1))}
+    grads = {"dW1": np.full((1, 2), 1e308), "db1": np.zeros((1, 1))}
+    if where != "overflow":
+        (parameters if where == "W1" else grads)[where][0, 1] = np.nan
+    with pytest.raises(impl.validate.NonFiniteError, match=re.escape(message)):
+        impl.update_parameters(parameters, grads, 10.0)
+
+
+def test_accuracy_names_a_nan_label() -> None:
+    with pytest.raises(impl.validate.NonFiniteError, match=re.escape("accuracy: Y has 1 NaN")):
+        impl.accuracy(np.zeros(3, np.int64), np.array([0.0, np.nan, 1.0]))
+
+
+def test_descending_in_the_backward_pass_skips_the_input_layers_dA_prev() -> None:
+    """``_descend_linear(..., need_dA=False)`` (layer 1: nothing needs the gradient of ``X``)
+    returns no ``dA_prev``, and does not compute it (a third of the first layer's arithmetic)."""
+    rng = np.random.default_rng(0)
+    dZ, A_prev, W = rng.standard_normal((3, 5)), rng.standard_normal((4, 5)), np.ones((3, 4))
+    dA_prev, db = impl._descend_linear(dZ, A_prev, W.copy(), 0.1, 0.0, False)
+    assert dA_prev is None
+    np.testing.assert_array_equal(db, dZ.sum(axis=1, keepdims=True))
+
+
+def test_running_statistics_skip_a_layer_without_batch_norm_and_go_on() -> None:
+    """A cache without batch norm (no ``Z_linear``) is skipped, and the layers after it still
+    have their running statistics moved."""
+    parameters = impl.init_parameters([2, 3, 3, 2], batch_norm=True)
+    X = np.random.default_rng(0).standard_normal((2, 6))
+    _, caches = impl.forward_all(X, parameters, batch_norm=True)
+    caches[0] = caches[0]._replace(batchnorm=None, Z_linear=None)
+    updated = impl.update_batchnorm_statistics(parameters, caches)
+    np.testing.assert_array_equal(updated["running_mean1"], parameters["running_mean1"])
+    Z2 = caches[1].Z_linear
+    assert Z2 is not None
+    np.testing.assert_allclose(updated["running_mean2"], 0.1 * Z2.mean(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize(
+    ("case", "options", "message"),
+    [
+        ("W2 NaN", {}, "forward_all: W2 has 1 NaN value"),
+        ("W2 NaN, batch norm", {"batch_norm": True}, "forward_all: W2 has 1 NaN value"),
+        (
+            "W2 NaN, batch norm, prediction",
+            {"batch_norm": True, "prediction": True},
+            "forward_all: parameters have 'W1' but no 'running_mean1'",
+        ),
+        ("X NaN", {}, "forward_all: X has 1 NaN value"),
+    ],
+)
+def test_check_forward_says_which_input_is_not_finite(
+    case: str, options: dict[str, bool], message: str
+) -> None:
+    """``check_forward`` (``forward_checked``'s check, for ``model``'s arguments checked once),
+    called as it is documented: plain parameters by default, batch-normed ones with
+    ``batch_norm=True`` and their running statistics needed only for ``prediction``. When ``AL``
+    is not finite, the first input that is not is named."""
+    batch_norm = "batch norm" in case
+    parameters = impl.init_parameters([2, 3, 3, 2], batch_norm=batch_norm)
+    X = np.random.default_rng(0).standard_normal((2, 4))
+    _, caches = impl.forward_all(X, parameters, batch_norm=batch_norm)
+    if batch_norm:
+        parameters = {k: v for k, v in parameters.items() if not k.startswith("running_")}
+    if case.startswith("W2"):
+        parameters["W2"] = parameters["W2"].copy()
+        parameters["W2"][1, 2] = np.nan
+    else:
+        X = X.copy()
+        X[1, 3] = np.nan
+    error = ValueError if "running" in message else impl.validate.NonFiniteError
+    with pytest.raises(error, match=re.escape(message)):
+        impl.check_forward(X, parameters, np.full((2, 4), np.nan), caches, **options)
+
+
+def test_dropout_without_rng_says_how_to_give_one() -> None:
+    with pytest.raises(ValueError) as error:
+        impl.forward_all(_X, _P, keep_prob=0.5)
+    assert str(error.value) == (
+        "forward_all: keep_prob < 1 needs rng (or masks) to draw dropout masks: "
+        "pass rng=np.random.default_rng(seed), got rng=None"
+    )
+
+
+def test_forward_checked_by_default_is_forward_all() -> None:
+    """``forward_checked``'s defaults are ``forward_all``'s: relu, softmax, no dropout, no batch
+    norm, training (batch norm with the batch's statistics, not the running ones)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 5))
+    plain = impl.init_parameters([2, 3, 2], seed=1)
+    np.testing.assert_array_equal(impl.forward_checked(X, plain)[0], impl.forward_all(X, plain)[0])
+    normed = impl.init_parameters([2, 3, 2], seed=1, batch_norm=True)
+    normed["running_mean1"] = normed["running_mean1"] + 5.0
+    np.testing.assert_array_equal(
+        impl.forward_checked(X, normed, batch_norm=True)[0],
+        impl.forward_all(X, normed, batch_norm=True)[0],
+    )
+
+
+def test_a_nan_weight_of_a_batch_normed_network_in_training_is_named() -> None:
+    """In training, batch norm needs no running statistics: a NaN in ``W2`` is named as such,
+    not as a missing ``b1`` or ``running_mean1``."""
+    parameters = impl.init_parameters([2, 3, 3, 2], batch_norm=True)
+    parameters = {k: v for k, v in parameters.items() if not k.startswith("running_")}
+    parameters["W2"][0, 1] = np.nan
+    with pytest.raises(impl.validate.NonFiniteError, match="forward_all: W2 has 1 NaN value"):
+        impl.forward_all(np.ones((2, 4)), parameters, batch_norm=True)
+
+
+def test_an_overflowing_forward_warns_nothing_and_says_what_overflowed() -> None:
+    """The forward's overflow and invalid operations (``inf``, then ``inf - inf``) are silenced
+    while it runs, and told once, by the check: with warnings as errors, the check's error is
+    the one raised."""
+    parameters = impl.init_parameters([3, 4, 2], seed=0)
+    parameters["W1"] = np.full((4, 3), 1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(impl.validate.NonFiniteError, match="forward_all: AL has"):
+            impl.forward_all(np.full((3, 5), 10.0), parameters)

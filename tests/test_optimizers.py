@@ -20,6 +20,7 @@ optimizer and its torch twin must end at the same parameters. Name mapping, scra
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -322,6 +323,89 @@ def test_overwrite_grads_gives_the_same_step(
             k: v.tobytes() for k, v in given_away.state.items()
         }
     assert all(not v.flags.writeable for v in parameters.values())  # never written into
+
+
+# New memory, in parameter-sized arrays (found by mutation testing: a step that computes the same
+# values in new arrays instead of over its temporaries is told apart by nothing else).
+#: (optimizer, how the step is called) -> (arrays kept after the step, most alive during it).
+#: Kept: the new parameter (unless written over the gradient given away, or in place) and each
+#: new moving average of the state (none in place). Alive: those and the temporaries, each
+#: written over where nothing else holds it.
+ARRAYS_PER_STEP = {
+    # p - lr * dp: one array for the product, the difference written over it; given away, the
+    # product is written over the gradient.
+    ("gd", "default"): (1, 1),
+    ("gd", "overwrite_grads"): (0, 0),
+    ("gd", "in_place"): (0, 0),
+    # v, then p - lr * v: v is the state's, not the step's to write over.
+    ("momentum", "default"): (2, 2),
+    ("momentum", "overwrite_grads"): (2, 2),
+    ("momentum", "in_place"): (0, 0),
+    # dp**2 (a temporary, scaled in place and added into s), sqrt(s) (+ eps, the quotient and
+    # the step over it).
+    ("rmsprop", "default"): (2, 2),
+    ("rmsprop", "overwrite_grads"): (2, 2),
+    # dp**2 (added into s in place, then let go), then sqrt(s) with the rest over it.
+    ("rmsprop", "in_place"): (0, 1),
+    # v, s, dp**2 (a temporary), s_hat (sqrt, + eps, the quotient and the step over it).
+    ("adam", "default"): (3, 4),
+    ("adam", "overwrite_grads"): (3, 4),
+    # dp**2 and sqrt(s) over the gradient given away, the quotient over that.
+    ("adam", "in_place"): (0, 0),
+}
+
+
+def new_arrays(
+    optimizer: opt.Optimizer, parameters: dict[str, Array], grads: dict[str, Array], **options: Any
+) -> tuple[float, float]:
+    """One step under ``tracemalloc`` (NumPy reports its arrays to it): the new memory kept after
+    it and the most in use during it, counted in arrays of ``W1``'s size."""
+    size = parameters["W1"].nbytes
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        updated = optimizer.step(parameters, grads, 0.01, **options)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert updated["W1"].shape == parameters["W1"].shape
+    return (kept - before) / size, (peak - before) / size
+
+
+@pytest.mark.parametrize(("name", "how"), sorted(ARRAYS_PER_STEP))
+def test_a_step_makes_no_array_more_than_its_arithmetic_needs(name: str, how: str) -> None:
+    """The second step of a (100, 1000) float64 parameter (the state already there): the new
+    arrays kept and the most alive at once are those of ``ARRAYS_PER_STEP``, each count to
+    within half an array (the dicts and 0-d arrays are a few hundred bytes)."""
+    rng = np.random.default_rng(0)
+    optimizer = opt.make_optimizer(name)
+    options = {"overwrite_grads": how == "overwrite_grads", "in_place": how == "in_place"}
+    parameters = {"W1": rng.standard_normal((100, 1000))}
+    parameters = optimizer.step(
+        parameters, {"dW1": rng.standard_normal((100, 1000))}, 0.01, **options
+    )
+    kept, peak = new_arrays(
+        optimizer, parameters, {"dW1": rng.standard_normal((100, 1000))}, **options
+    )
+    assert (round(kept, 1), round(peak, 1)) == ARRAYS_PER_STEP[name, how]
+
+
+def test_adam_past_its_bias_correction_computes_no_quotient() -> None:
+    """Step 200 of float32 Adam, where ``1 - 0.9**t`` rounds to 1: ``v / (1 - beta1**t)`` is
+    ``v`` (skipped, ``_unbias``), so the most alive at once is one array fewer than at step 2,
+    3 (v, s and the temporary ``dp**2``, or v, s and ``s_hat``, in turn): a quotient
+    computed anyway, or any temporary more (``sqrt(s_hat)`` or the quotient in a new array,
+    ``dp**2`` not scaled in place), makes it 4."""
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((100, 1000)).astype(np.float32)
+    adam = opt.Adam()
+    adam.load_state_dict(
+        {"t": np.array(199), "v_dW1": 0.1 * W, "s_dW1": np.abs(W).astype(np.float32)}
+    )
+    kept, peak = new_arrays(
+        adam, {"W1": W}, {"dW1": rng.standard_normal(W.shape).astype(np.float32)}
+    )
+    assert (round(kept, 1), round(peak, 1)) == (3, 3)
 
 
 def test_adam_skips_a_bias_correction_of_one_exactly() -> None:
