@@ -447,9 +447,10 @@ class Steps:
 
 
 @st.composite
-def steps(draw: st.DrawFn) -> Steps:
+def steps(draw: st.DrawFn, layers: int | None = None) -> Steps:
+    """One or two layers (or exactly ``layers``), and one to three steps' gradients."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    L = draw(st.integers(1, 2))
+    L = layers or draw(st.integers(1, 2))
     dims = [draw(st.integers(1, 5)) for _ in range(L + 1)]
     parameters: dict[str, Array] = {}
     for k in range(1, L + 1):

@@ -35,6 +35,7 @@ The checks, on drawn networks:
 from __future__ import annotations
 
 import dis
+import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -163,7 +164,7 @@ def backward_input(param: str, pool: Sequence[str], depth: int | None) -> str | 
 def returned_names(f: Any) -> tuple[str, ...] | None:
     """The names of ``f``'s last ``return a, b, c`` (from its bytecode: a notebook's cell has no
     source file), or ``None`` when it returns something else."""
-    code = getattr(_unwrap(f), "__code__", None)
+    code = getattr(inspect.unwrap(f), "__code__", None)
     if code is None:
         return None
     found: tuple[str, ...] | None = None
@@ -187,15 +188,7 @@ def returned_names(f: Any) -> tuple[str, ...] | None:
     return found
 
 
-def _unwrap(f: Any) -> Any:
-    while hasattr(f, "__wrapped__"):
-        f = f.__wrapped__
-    return f
-
-
 def _parameters(f: Any) -> list[tuple[str, bool]] | None:
-    import inspect
-
     try:
         signature = inspect.signature(f)
     except (TypeError, ValueError):
@@ -539,10 +532,10 @@ def run_backward(pair: Pair, net: Drawn, ran: Ran, labels: str | None = None) ->
 def _global_m(pair: Pair, m: int) -> Iterator[None]:
     """The global ``m`` a backward reads (set at the top of a learner's file from the data, which
     the check does not load), set to the drawn ``m`` for the call and put back after."""
-    if not pair.global_m:
+    if not pair.global_m or pair.backward is None:
         yield
         return
-    space = _unwrap(pair.backward).__globals__
+    space = inspect.unwrap(pair.backward).__globals__
     missing = object()
     saved = space.get("m", missing)
     space["m"] = m
@@ -727,7 +720,7 @@ def _labels(pair: Pair, f: Callable[..., Any]) -> str:
 
 def _names_read(f: Any) -> set[str]:
     """The global and attribute names ``f``'s code reads, nested functions included."""
-    code = getattr(_unwrap(f), "__code__", None)
+    code = getattr(inspect.unwrap(f), "__code__", None)
     found: set[str] = set()
     stack = [code] if code is not None else []
     while stack:

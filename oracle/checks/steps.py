@@ -187,20 +187,9 @@ def check_in_place(impl: Any, name: str = "update_parameters") -> None:
         )
 
 
-@st.composite
-def separate_steps(draw: st.DrawFn, layers: int) -> Steps:
+def separate_steps(layers: int) -> st.SearchStrategy[Steps]:
     """``Steps`` of exactly ``layers`` layers (an update that takes each array apart)."""
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    dims = [draw(st.integers(1, 5)) for _ in range(layers + 1)]
-    parameters: dict[str, Array] = {}
-    for k in range(1, layers + 1):
-        parameters[f"W{k}"] = read_only(rng.uniform(-10, 10, (dims[k], dims[k - 1])))
-        parameters[f"b{k}"] = read_only(rng.uniform(-10, 10, (dims[k], 1)))
-    grads = [
-        {f"d{k}": read_only(rng.uniform(-10, 10, p.shape)) for k, p in parameters.items()}
-        for _ in range(draw(st.integers(1, 3)))
-    ]
-    return Steps(parameters, grads)
+    return steps(layers)
 
 
 def recognise(name: str, f: Callable[..., Any]) -> str | None:
