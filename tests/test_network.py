@@ -949,3 +949,65 @@ def test_an_overflowing_forward_warns_nothing_and_says_what_overflowed() -> None
         warnings.simplefilter("error")
         with pytest.raises(impl.validate.NonFiniteError, match="forward_all: AL has"):
             impl.forward_all(np.full((3, 5), 10.0), parameters)
+
+
+_ONE = impl.init_parameters([3, 2], seed=0)
+_TWO = impl.init_parameters([3, 4, 2], seed=0)
+_THREE = impl.init_parameters([3, 4, 4, 2], seed=0)
+_NORMED = impl.init_parameters([3, 4, 2], seed=0, batch_norm=True)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda X: impl.forward_all(X, _TWO, keep_prob=1.5),
+         "forward_all: keep_prob must be in (0, 1], got 1.5"),
+        (lambda X: impl.forward_all(X, [_TWO]),  # type: ignore[arg-type]
+         "forward_all: parameters must be a dict of arrays ('W1', 'b1', ...), got list"),
+        (lambda X: impl.forward_all(X, {"b1": _TWO["b1"]}), "forward_all: parameters have no 'W1'"),
+        (lambda X: impl.forward_all(X, _TWO, batch_norm=True),
+         "forward_all: batch_norm=True but the parameters have no 'gamma1'"),
+        (lambda X: impl.forward_all(X, _NORMED),
+         "forward_all: the parameters are batch-normed (no 'b1'): pass batch_norm=True"),
+        (lambda X: impl.forward_all(X, {"W1": _ONE["W1"]}),
+         "forward_all: parameters have 'W1' but no 'b1'"),
+        (lambda X: impl.forward_all(X, _THREE, keep_prob=0.5, masks=[np.ones((4, 5), bool)]),
+         "forward_all: 1 dropout masks for 2 hidden layers"),
+        (lambda X: impl.forward_all(
+            X, {k: v for k, v in _NORMED.items() if not k.startswith("running")},
+            batch_norm=True, training=False),
+         "forward_all: parameters have 'W1' but no 'running_mean1'"),
+    ],
+    ids=["keep_prob", "not-a-dict", "no-W1", "bn-without-gamma", "normed-told-plain", "no-b1",
+         "masks", "prediction-without-running-statistics"],
+)  # fmt: skip
+def test_forward_all_refuses_bad_input_with_its_own_message(call: Any, message: str) -> None:
+    """Each refusal of ``forward_all`` is worded as itself, whole: the function's name first
+    (never another's), the count of what is wrong, batch norm's running statistics asked for
+    only where prediction needs them."""
+    with pytest.raises(ValueError) as caught:
+        call(np.ones((3, 5)))
+    assert str(caught.value) == message
+
+
+def test_forward_all_takes_a_one_layer_network_as_batch_normed_or_not() -> None:
+    """A 1-layer network has no hidden layer to normalise: ``batch_norm=True`` asks nothing of it
+    (no ``gamma1``), and a stray ``gamma1`` beside a plain network's ``b1`` is not read when
+    ``batch_norm=False``; both give the plain network's output."""
+    X = np.linspace(-1, 1, 15).reshape(3, 5)
+    plain, _ = impl.forward_all(X, _ONE)
+    normed, _ = impl.forward_all(X, _ONE, batch_norm=True)
+    np.testing.assert_array_equal(normed, plain)
+    stray = {**_TWO, "gamma1": np.full((4, 1), 3.0)}
+    np.testing.assert_array_equal(impl.forward_all(X, stray)[0], impl.forward_all(X, _TWO)[0])
+
+
+def test_a_batch_normed_layers_cache_holds_a_zero_bias() -> None:
+    """``Cache.layer.b`` of a batch-normed layer stands in for the absent ``b{l}``: zeros of the
+    layer's ``(n_l, 1)`` shape and dtype, so that ``layer_backward`` can read a cache of either."""
+    X = np.linspace(-1, 1, 15).reshape(3, 5).astype(np.float32)
+    normed32 = {k: v.astype(np.float32) for k, v in _NORMED.items()}
+    _, caches = impl.forward_all(X, normed32, batch_norm=True)
+    b = caches[0].layer.b
+    assert isinstance(b, np.ndarray) and b.shape == (4, 1) and b.dtype == np.float32
+    assert not np.any(b)

@@ -39,6 +39,7 @@ MNIST = load(EXAMPLES / "two_layer_mnist.py").module
 DROPOUT = load(EXAMPLES / "dropout_nn.py").module
 STORY = load(EXAMPLES / "story_deep_nn.py").module
 STORY_DROPOUT = load(EXAMPLES / "story_dropout_nn.py").module
+L2 = load(EXAMPLES / "l2_deep_nn.py").module
 
 Array = Any
 
@@ -68,6 +69,13 @@ def story(**planted: Callable[..., Any]) -> Pair:
 
 def story_dropout(**planted: Callable[..., Any]) -> Pair:
     return pairs_of(STORY_DROPOUT, "forwardpropagation_all", "backpropagate_all", **planted)
+
+
+def l2(backward: Callable[..., Any] | None = None) -> Pair:
+    """The L2 example's pair (its functions are named ``forward`` and ``backward``)."""
+    found = read_pairs([("forward", L2.forward), ("backward", backward or L2.backward)], set())
+    assert found["backward"][1] == "backward", found
+    return found["backward"][0]
 
 
 # --- Reading -------------------------------------------------------------------------------------
@@ -132,10 +140,24 @@ def test_the_story_dropout_network_is_read_with_its_masks() -> None:
     assert dict(pair.backward_args)["keep_prob"] == "keep_prob"
 
 
+def test_a_backward_that_takes_lambd_is_read_with_l2_at_every_depth() -> None:
+    """A 1-layer match has no hidden activation: the tanh of the deeper ones is the network's."""
+    pair = l2()
+    assert (pair.depths, pair.hidden, pair.output, pair.l2) == (
+        (1, 2, 3, 4),
+        "tanh",
+        "softmax",
+        True,
+    )
+    assert dict(pair.backward_args)["lambd"] == "lambd"
+    assert "L2 (lambd / (2 m) sum ||W||**2 in the cost)" in pair.describe("backward")
+    assert not story().l2
+
+
 @pytest.mark.parametrize(
     "make",
-    [mnist, dropout, story, story_dropout],
-    ids=["mnist", "dropout", "story", "story-dropout"],
+    [mnist, dropout, story, story_dropout, l2],
+    ids=["mnist", "dropout", "story", "story-dropout", "l2"],
 )
 @given(data=st.data())
 def test_the_examples_forward_and_backward_are_right(
@@ -338,6 +360,7 @@ def test_the_example_files_are_verified_whole() -> None:
         ("dropout_nn.py", "forward_propagation_with_dropout", "backward_propagation_with_dropout"),
         ("story_deep_nn.py", "forwardpropagation_all", "backpropagate_all"),
         ("story_dropout_nn.py", "forwardpropagation_all", "backpropagate_all"),
+        ("l2_deep_nn.py", "forward", "backward"),
     ):
         run = learner_run(EXAMPLES / name, "--only", f"{forward},{backward}")
         assert run.returncode == 0, run.stdout + run.stderr
@@ -413,3 +436,66 @@ def test_a_backward_reading_a_global_m_is_checked_with_it_set(tmp_path: Path) ->
         run.stdout
     )
     assert row(run.stdout, "forward_prop") == "verified", run.stdout
+
+
+def _l2_backward(
+    term: Callable[[float, int, Array], Array], layer: int | None = None, on_b: bool = False
+) -> Callable[..., Any]:
+    """The L2 example's backward with ``term(lambd, m, W)`` as the L2 term of ``dW`` (in layer
+    ``layer`` only, the others right), or the right term added to ``db`` too (``on_b``)."""
+
+    def backward(AL: Array, Y: Array, caches: list, params: dict, lambd: float) -> Any:
+        m = Y.shape[1]
+        grads = {}
+        dZ = (AL - Y) / m
+        for k in range(len(caches), 0, -1):
+            W = params[f"W{k}"]
+            here = layer is None or layer == k
+            grads[f"dW{k}"] = dZ @ caches[k - 1]["A_prev"].T + (
+                term(lambd, m, W) if here else lambd / m * W
+            )
+            grads[f"db{k}"] = np.sum(dZ, axis=1, keepdims=True) + (
+                lambd / m * params[f"b{k}"] if on_b else 0
+            )
+            if k > 1:
+                dZ = (W.T @ dZ) * (1 - np.tanh(caches[k - 2]["Z"]) ** 2)
+        return grads
+
+    return backward
+
+
+@pytest.mark.parametrize(
+    ("planted", "text"),
+    [
+        (_l2_backward(lambda lambd, m, W: 0 * W), "dW3 has no L2 term: add (lambd / m) * W3"),
+        (_l2_backward(lambda lambd, m, W: lambd * W), "dW3's L2 term lacks its 1/m"),
+        (_l2_backward(lambda lambd, m, W: lambd / (2 * m) * W), "dW3's L2 term is halved"),
+        (_l2_backward(lambda lambd, m, W: 2 * lambd / m * W), "dW3's L2 term is doubled"),
+        (_l2_backward(lambda lambd, m, W: lambd / m * W, on_b=True), "L2 is added to db3"),
+    ],
+    ids=["missing", "no-1/m", "halved", "doubled", "on-db"],
+)
+def test_l2_mistakes_in_a_learners_backward_are_named(
+    planted: Callable[..., Any], text: str
+) -> None:
+    net = build([4, 5, 3, 3], 6, 1, "softmax", lambd=0.7)
+    message = said(check_network_backward, l2(), l2(planted), net)
+    assert f"diagnosis: {text}" in message, message
+
+
+def test_an_l2_term_missing_in_one_layer_is_named_at_that_layer() -> None:
+    net = build([4, 5, 3, 3], 6, 1, "softmax", lambd=0.7)
+    message = said(
+        check_network_backward, l2(), l2(_l2_backward(lambda lambd, m, W: 0 * W, layer=2)), net
+    )
+    assert "diagnosis: dW2 has no L2 term: add (lambd / m) * W2" in message, message
+    assert "layer 3's are right and layer 2's are not" in message, message
+    assert "dW[l] = dZ[l] @ A[l-1].T + (lambd / m) * W[l] (L2; db[l] has none)" in message
+
+
+def test_a_backward_without_l2_is_wrong_where_the_cost_has_it() -> None:
+    """The check is not blind to lambd: the example's backward, its L2 term dropped, fails."""
+    net = build([4, 5, 3], 6, 2, "softmax", lambd=3.0)
+    unregularised = _l2_backward(lambda lambd, m, W: 0 * W)
+    with pytest.raises(AssertionError, match="has no L2 term"):
+        check_network_backward(l2(unregularised), net)

@@ -378,6 +378,38 @@ def _penalty(net: Net) -> float:
     return sum(float(np.sum(W * W)) for k, W in net.parameters.items() if k.startswith("W"))
 
 
+def l2_known(
+    known: dict[str, dict[str, Array]],
+    expected: Mapping[str, Array],
+    parameters: Mapping[str, Array],
+    lambd: float,
+    m: int,
+) -> dict[str, dict[str, Array]]:
+    """``known`` with the usual L2 mistakes of each gradient of ``expected`` (the right ones, of
+    ``J + lambd / (2 m) sum ||W||**2``): the term left out, without its 1/m, halved, or added to
+    ``db``."""
+    for k in expected:
+        p = parameters[k[1:]]
+        known.setdefault(k, {})
+        if k.startswith("dW"):
+            known[k][f"{k} has no L2 term: add (lambd / m) * {k[1:]}"] = expected[k] - lambd / m * p
+            known[k][f"{k}'s L2 term lacks its 1/m: it is (lambd / m) * {k[1:]}"] = (
+                expected[k] + lambd * (1 - 1 / m) * p
+            )
+            known[k][f"{k}'s L2 term is halved: the gradient of lambd / (2 m) * W**2 is "
+                     f"(lambd / m) * W"] = expected[k] - lambd / (2 * m) * p  # fmt: skip
+            known[k][f"{k}'s L2 term is doubled: the gradient of lambd / (2 m) * W**2 is "
+                     f"(lambd / m) * W, the 1/2 cancels the 2"] = (
+                expected[k] + lambd / m * p
+            )  # fmt: skip
+        elif k.startswith("db"):
+            known[k][
+                f"L2 is added to {k}: the penalty has no b in it, so only the dW get "
+                f"(lambd / m) * W; {k} is the plain sum of dZ (over m)"
+            ] = expected[k] + lambd / m * p
+    return known
+
+
 def check_compute_cost_with_regularization(impl: Any, net: Net, lambd: float) -> None:
     A3 = read_only(network.forward_all(net.X, net.parameters, "relu", "sigmoid"))
     with implemented(impl, "compute_cost_with_regularization"):
@@ -412,22 +444,7 @@ def check_backward_propagation_with_regularization(impl: Any, net: Net, lambd: f
         net.X, net.Y, net.parameters, "relu", "sigmoid", lambd=lambd
     )  # fmt: skip
     m = net.m
-    known = mixing_known(expected, m)
-    for k in expected:
-        p = net.parameters[k[1:]]
-        known.setdefault(k, {})
-        if k.startswith("dW"):
-            known[k][f"{k} has no L2 term: add (lambd / m) * {k[1:]}"] = expected[k] - lambd / m * p
-            known[k][f"{k}'s L2 term lacks its 1/m: it is (lambd / m) * {k[1:]}"] = (
-                expected[k] + lambd * (1 - 1 / m) * p
-            )
-            known[k][f"{k}'s L2 term is halved: the gradient of lambd / (2 m) * W**2 is "
-                     f"(lambd / m) * W"] = expected[k] - lambd / (2 * m) * p  # fmt: skip
-        else:
-            known[k][
-                f"L2 is added to {k}: the penalty has no b in it, so only the dW get "
-                f"(lambd / m) * W; {k} is the plain sum of dZ (over m)"
-            ] = expected[k] + lambd / m * p
+    known = l2_known(mixing_known(expected, m), expected, net.parameters, lambd, m)
     assert_matches(
         impl, "backward_propagation_with_regularization", grads, expected,
         net.rounding_terms(), m, known, scale=network_scale(net, lambd), by_layer=True,

@@ -27,8 +27,9 @@ The checks, on drawn networks:
   shape, in order), ``A{l} = g(Z{l}) * D{l} / keep_prob``;
 - backward: every ``dW{l}, db{l}`` equals autograd's gradient of the mean cost
   ``J = (1/m) sum_i loss(AL[:, i], Y[:, i])`` (categorical cross-entropy for softmax, binary for
-  sigmoid) of the same network with the same masks (``oracle.network.backward_all``); the first
-  wrong layer from the top is named. A backward whose forward is wrong is not judged: its cache
+  sigmoid) of the same network with the same masks (``oracle.network.backward_all``), plus
+  ``lambd / (2 m) sum_l ||W{l}||**2`` when the backward takes ``lambd`` (L2); the first wrong
+  layer from the top is named. A backward whose forward is wrong is not judged: its cache
   feeds it, so the forward is told first.
 """
 
@@ -49,7 +50,7 @@ from hypothesis import strategies as st
 
 import oracle.network as network
 from oracle.checks import names
-from oracle.checks.course import assert_matches, mixing_known
+from oracle.checks.course import assert_matches, l2_known, mixing_known
 from oracle.checks.outcomes import NotChecked, implemented
 from oracle.checks.strategies import read_only
 from oracle.compare import compare
@@ -61,6 +62,9 @@ HIDDEN = ("relu", "tanh", "sigmoid", "leaky_relu")
 #: The depths tried for a forward that takes the parameters' dict.
 DEPTHS = (1, 2, 3, 4)
 KEEP_PROBS = (0.5, 0.8)
+#: The L2 strengths drawn for a backward that takes ``lambd``, and the probe's.
+LAMBDS = (0.1, 0.7, 3.0)
+PROBE_LAMBD = 0.7
 
 # --- Names ---------------------------------------------------------------------------------------
 
@@ -69,7 +73,10 @@ _DIRECTION = {
     "backward", "backprop", "backpropagation", "backpropagate",
 }  # fmt: skip
 _BACK = {"back", "backward", "backprop", "backpropagation", "backpropagate"}
-_EXTRA_WORDS = {"with", "dropout", "drop", "out", "propagation", "layers", "layer", "l"}
+_EXTRA_WORDS = {
+    "with", "dropout", "drop", "out", "propagation", "layers", "layer", "l", "l2", "reg",
+    "regularization", "regularisation", "regularized", "regularised", "regularize", "regularise",
+}  # fmt: skip
 
 X_NAMES = frozenset("x a0 input inputs data xbatch xtrain features inp".split())  # noqa: SIM905
 PARAMETER_NAMES = frozenset(
@@ -158,6 +165,8 @@ def backward_input(param: str, pool: Sequence[str], depth: int | None) -> str | 
         return "keep_prob"
     if n == "m":
         return "m"
+    if n in names.ARGUMENTS["lambd"]:
+        return "lambd"
     return None
 
 
@@ -222,6 +231,7 @@ class Pair:
     backward_returns: tuple[str, ...] | None = None  #: a tuple's names; None: a dict
     global_m: bool = False  #: the backward reads a global ``m``: set to the examples' count
     labels: str = "one-hot"  #: or "integer"
+    l2: bool = False  #: the backward takes ``lambd``: the cost has ``lambd / (2 m) sum ||W||**2``
     forward_matched: bool = True  #: its output matched a network of the oracle's on the probe
 
     @property
@@ -232,7 +242,8 @@ class Pair:
         depth = "/".join(map(str, self.depths))
         hidden = f"{self.hidden} hidden, " if max(self.depths) > 1 else ""
         drop = ", inverted dropout (your masks, from the cache)" if self.dropout else ""
-        return f"a {depth}-layer network: {hidden}{self.output} output{drop}"
+        l2 = ", L2 (lambd / (2 m) sum ||W||**2 in the cost)" if self.l2 else ""
+        return f"a {depth}-layer network: {hidden}{self.output} output{drop}{l2}"
 
     def describe(self, which: str) -> str:
         said = [self.network()]
@@ -261,6 +272,7 @@ class Drawn:
     parameters: dict[str, Array]
     keep_prob: float = 1.0
     seed: int = 0
+    lambd: float = 0.0
 
     @property
     def L(self) -> int:
@@ -271,7 +283,14 @@ class Drawn:
         return int(self.X.shape[1])
 
 
-def build(widths: Sequence[int], m: int, seed: int, output: str, keep_prob: float = 1.0) -> Drawn:
+def build(
+    widths: Sequence[int],
+    m: int,
+    seed: int,
+    output: str,
+    keep_prob: float = 1.0,
+    lambd: float = 0.0,
+) -> Drawn:
     """A network of ``widths = [n0, n1, ..., nL]`` (``nL`` the classes, 1 for sigmoid), ``W{l}``
     in ``+-2 / sqrt(n_{l-1})``, ``b`` in ``+-1``, ``X`` in ``+-3``, the labels uniform."""
     rng = np.random.default_rng(seed)
@@ -290,13 +309,14 @@ def build(widths: Sequence[int], m: int, seed: int, output: str, keep_prob: floa
     else:
         y = rng.integers(0, 2, m)
         Y = y.reshape(1, m).astype(np.float64)
-    return Drawn(X, read_only(Y), read_only(y), parameters, keep_prob, seed)
+    return Drawn(X, read_only(Y), read_only(y), parameters, keep_prob, seed, lambd)
 
 
-def probe_network(L: int, output: str, keep_prob: float = 1.0) -> Drawn:
+def probe_network(L: int, output: str, keep_prob: float = 1.0, lambd: float = 0.0) -> Drawn:
     """The fixed network the reading runs a pair on: widths that all differ, 7 examples."""
     hidden = [5, 3, 6, 2][: L - 1]
-    return build([4, *hidden, 3 if output == "softmax" else 1], 7, 20_26, output, keep_prob)
+    C = 3 if output == "softmax" else 1
+    return build([4, *hidden, C], 7, 20_26, output, keep_prob, lambd)
 
 
 # --- NumPy twins of the network: conditioning, masks, known mistakes (never the reference) --------
@@ -372,7 +392,7 @@ def numpy_backward(
     dZ = (layers[-1][1] - net.Y) / net.m
     for k in range(net.L, 0, -1):
         A_prev = layers[k - 2][1] if k > 1 else net.X
-        grads[f"dW{k}"] = dZ @ A_prev.T
+        grads[f"dW{k}"] = dZ @ A_prev.T + net.lambd / net.m * net.parameters[f"W{k}"]
         grads[f"db{k}"] = dZ.sum(axis=1, keepdims=True)
         if k > 1:
             dA = net.parameters[f"W{k}"].T @ dZ
@@ -385,16 +405,17 @@ def numpy_backward(
 
 def _scale(net: Drawn, hidden: str, output: str, masks: Sequence[Array]) -> dict[str, float]:
     """Each gradient's scale: backprop on absolute values (as ``course.network_scale``), the sums'
-    terms, not their result (a ``db`` may cancel to almost 0)."""
+    terms, not their result (a ``db`` may cancel to almost 0); ``dW``'s L2 term added."""
     layers = layers_of(net, hidden, output, masks)
     scales: dict[str, float] = {}
     dZ = np.abs(layers[-1][1] - net.Y) / net.m
     for k in range(net.L, 0, -1):
         A_prev = np.abs(layers[k - 2][1]) if k > 1 else np.abs(net.X)
-        scales[f"dW{k}"] = float(np.max(dZ @ A_prev.T))
+        W = np.abs(net.parameters[f"W{k}"])
+        scales[f"dW{k}"] = float(np.max(dZ @ A_prev.T + net.lambd / net.m * W))
         scales[f"db{k}"] = float(np.max(dZ.sum(axis=1)))
         if k > 1:
-            dA = np.abs(net.parameters[f"W{k}"]).T @ dZ
+            dA = W.T @ dZ
             if masks:
                 dA = dA * masks[k - 2] / net.keep_prob
             dZ = dA * np.abs(_g_prime(hidden, layers[k - 2][0]))
@@ -516,6 +537,7 @@ def _pool(pair: Pair, net: Drawn, ran: Ran, labels: str) -> dict[str, Any]:
     pool.update(ran.values)
     pool["Y"] = net.y if labels == "integer" else net.Y
     pool["m"] = net.m
+    pool["lambd"] = net.lambd
     return pool
 
 
@@ -636,8 +658,9 @@ def read_forward(name: str, f: Callable[..., Any], context: set[str]) -> Pair | 
                         break
                 break
     if found:
-        _, hidden, output = found[0]
-        depths = tuple(sorted({L for L, h, o in found if (h, o) == (hidden, output)}))
+        # A 1-layer network has no hidden activation: the hidden one is read from a deeper match.
+        _, hidden, output = next((f for f in found if f[0] > 1), found[0])
+        depths = tuple(sorted({L for L, h, o in found if o == output and (h == hidden or L == 1)}))
         return _replace(base, depths=depths, hidden=hidden, output=output)
     if not shaped:
         return _replace(base, forward_matched=False, depths=depths[:1] if weights else (2,),
@@ -670,6 +693,7 @@ def read_backward(pair: Pair, name: str, f: Callable[..., Any]) -> Pair | None:
     if params is None:
         return None
     pool = [*dict(pair.forward_args).values(), "X", "Y", "parameters", "keep_prob", "m", "output"]
+    pool.append("lambd")
     pool += [f"{p}{k}" for k in range(1, max(pair.depths) + 1) for p in ("W", "b")]
     pool += [n for n in pair.forward_returns if n not in pool]
     depth = pair.depths[0] if len(pair.depths) == 1 else None
@@ -684,7 +708,8 @@ def read_backward(pair: Pair, name: str, f: Callable[..., Any]) -> Pair | None:
     if "Y" not in {w for _, w in args}:
         return None
     paired = _replace(pair, backward_name=name, backward=f, backward_args=tuple(args),
-                      backward_returns=returned_names(f))  # fmt: skip
+                      backward_returns=returned_names(f),
+                      l2="lambd" in {w for _, w in args})  # fmt: skip
     return _replace(paired, labels=_labels(paired, f))
 
 
@@ -693,12 +718,13 @@ def _labels(pair: Pair, f: Callable[..., Any]) -> str:
     integer when its code turns them into one-hot columns (a ``one_hot`` call, ``np.eye``)."""
     if pair.output == "sigmoid":
         return "one-hot"
-    net = probe_network(pair.depths[-1], pair.output, 0.8 if pair.dropout else 1.0)
+    net = probe_network(pair.depths[-1], pair.output, 0.8 if pair.dropout else 1.0,
+                        PROBE_LAMBD if pair.l2 else 0.0)  # fmt: skip
     ran = _try_forward(pair, net)
     if ran is not None and pair.forward_matched:
         expected = network.backward_all(
             net.X, net.Y, net.parameters, pair.hidden, pair.output, net.keep_prob,
-            ran.masks or None,
+            ran.masks or None, lambd=net.lambd,
         )  # fmt: skip
         ran_with = []
         for labels in ("one-hot", "integer"):
@@ -789,6 +815,14 @@ BACKWARD_RULE = (
     "dA[l-1] = W[l].T @ dZ[l] (times D[l-1] / keep_prob with dropout), dZ[l-1] = dA[l-1] * "
     "g'(Z[l-1])",
     "a-two-layer-example-both-reach-the-same-dw",
+)
+#: A backward that takes ``lambd``: the cost's ``lambd / (2 m) sum ||W||**2`` adds to each dW.
+L2_NETWORK_RULE = (
+    BACKWARD_RULE[0].replace(
+        "dW[l] = dZ[l] @ A[l-1].T",
+        "dW[l] = dZ[l] @ A[l-1].T + (lambd / m) * W[l] (L2; db[l] has none)",
+    ),
+    BACKWARD_RULE[1],
 )
 _NO_MASK = (
     "the dropout mask is not applied in the forward in layer {l}: A{l} = A{l} * D{l} / keep_prob "
@@ -916,9 +950,12 @@ def check_network_backward(pair: Pair, net: Drawn) -> None:
             )
         grads = run_backward(pair, net, ran)
     expected = network.backward_all(
-        net.X, net.Y, net.parameters, pair.hidden, pair.output, net.keep_prob, masks
-    )
+        net.X, net.Y, net.parameters, pair.hidden, pair.output, net.keep_prob, masks,
+        lambd=net.lambd,
+    )  # fmt: skip
     known = mixing_known(expected, net.m)
+    if pair.l2:
+        known = l2_known(known, expected, net.parameters, net.lambd, net.m)
     C = net.Y.shape[0]
     for k, v in expected.items():
         known.setdefault(k, {})
@@ -944,21 +981,23 @@ def check_network_backward(pair: Pair, net: Drawn) -> None:
     assert_matches(
         pair, pair.backward_name, grads, expected, _terms(net, pair.output, layers), net.m,
         known, scale=_scale(net, pair.hidden, pair.output, masks or ()), by_layer=True,
-        rule=BACKWARD_RULE,
+        rule=L2_NETWORK_RULE if pair.l2 else BACKWARD_RULE,
     )  # fmt: skip
 
 
 @st.composite
 def networks_for(draw: st.DrawFn, pair: Pair) -> Drawn:
     """A network of one of ``pair``'s depths, hidden widths 1 to 6, 2 to 5 classes for softmax
-    (1 for sigmoid), m from 1 to 20; ``keep_prob`` 0.5 or 0.8 with dropout."""
+    (1 for sigmoid), m from 1 to 20; ``keep_prob`` 0.5 or 0.8 with dropout; ``lambd`` one of
+    ``LAMBDS`` with L2."""
     L = draw(st.sampled_from(pair.depths), label="L")
     C = draw(st.integers(2, 5)) if pair.output == "softmax" else 1
     widths = [draw(st.integers(1, 6)) for _ in range(L)] + [C]
     m = draw(st.integers(1, 20), label="m")
     keep_prob = draw(st.sampled_from(KEEP_PROBS)) if pair.dropout else 1.0
+    lambd = draw(st.sampled_from(LAMBDS)) if pair.l2 else 0.0
     seed = draw(st.integers(0, 2**32 - 1))
-    return build(widths, m, seed, pair.output, keep_prob)
+    return build(widths, m, seed, pair.output, keep_prob, lambd)
 
 
 def plans(pair: Pair, which: str) -> list[tuple[str, Callable[..., None], dict[str, Any]]]:
