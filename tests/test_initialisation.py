@@ -198,3 +198,134 @@ def test_recognise_and_plans() -> None:
     assert init.checks("plot", print) == []
     init.check_scale(EXAMPLE, "initialize_parameters_zeros", "zeros")  # no scale to measure
     init.check_scale_told(EXAMPLE, "initialize_parameters_he", "he")  # He's: nothing to tell
+
+
+# --- Initialisers with no arguments, and logistic regression's -----------------------------------
+
+
+def _fixed(weights: Callable[[int, int], Any], biases: Callable[[int], Any]) -> Any:
+    """A fixed two-layer network's ``init_params()``, 784-32-10, returning ``W1, b1, W2, b2``."""
+
+    def init_params() -> Any:
+        return weights(32, 784), biases(32), weights(10, 32), biases(10)
+
+    return init_params
+
+
+def _one(f: Any, name: str = "init_params") -> SimpleNamespace:
+    return SimpleNamespace(**{name: f})
+
+
+def test_an_initialiser_with_no_arguments_is_read_from_what_it_returns() -> None:
+    """Its sizes are its own: the shapes are checked against each other (``W2`` takes ``W1``'s
+    outputs), a tuple ``W1, b1, W2, b2`` is read in that order, and the scale measured on them."""
+    he = _fixed(
+        lambda n, p: rng.standard_normal((n, p)) * np.sqrt(2 / p), lambda n: np.zeros((n, 1))
+    )
+    assert init.recognise("init_params", he) is not None
+    init.check_shapes(_one(he), [], "init_params", "any")
+    with pytest.raises(NotChecked, match=r"W1 He's sqrt.*W2 He's sqrt"):
+        init.check_scale_told(_one(he), "init_params", "any")
+    assert init.fixed_dims(init.call(he, [])) == [784, 32, 10]
+
+
+def test_an_initialiser_with_no_arguments_whose_layers_do_not_chain_is_told() -> None:
+    def init_params() -> Any:
+        return (rng.standard_normal((32, 784)) * 0.05, np.zeros((32, 1)),
+                rng.standard_normal((10, 31)) * 0.2, np.zeros((10, 1)))  # fmt: skip
+
+    with pytest.raises(
+        AssertionError, match=r"init_params\(\): W2 has shape \(10, 31\), the right one \(10, 32\)"
+    ):
+        init.check_shapes(_one(init_params), [], "init_params", "any")
+
+
+def test_a_tuple_is_named_by_the_return_statement() -> None:
+    """``return w1, B1, w2, B2`` and even ``return b1, W1, ...`` are read by their names."""
+
+    def init_weights() -> Any:
+        B1 = np.zeros((4, 1))
+        w1 = rng.standard_normal((4, 3))
+        B2 = np.zeros((2, 1))
+        w2 = rng.standard_normal((2, 4))
+        return B1, w1, B2, w2
+
+    parameters = init.call(init_weights, [])
+    assert {k: v.shape for k, v in parameters.items()} == {
+        "b1": (4, 1), "W1": (4, 3), "b2": (2, 1), "W2": (2, 4)
+    }  # fmt: skip
+
+
+def test_the_copied_two_layer_initialiser_is_told_its_uniform_scale_and_random_biases() -> None:
+    """``np.random.rand(n, p) - 0.5`` for weights and biases, as the widely copied MNIST network
+    has it: the biases are a convention (its own function, not the course's), the spread that
+    does not shrink with 784 inputs is the mistake."""
+    copied = _fixed(lambda n, p: rng.random((n, p)) - 0.5, lambda n: rng.random((n, 1)) - 0.5)
+    with pytest.raises(Close, match=r"random biases \(b1, b2\): harmless"):
+        init.check_shapes(_one(copied), [], "init_params", "any")
+    said = scale_said(copied, "init_params", "any")
+    assert "which is that of np.random.rand(...) - 0.5" in said
+    assert "each Z sums n_prev = 784 such terms" in said
+    # The course's own initialiser must start its biases at zero: there they fail.
+    assert "diagnosis: random biases" in shapes_said(
+        layers(lambda n, p: rng.standard_normal((n, p)), lambda n: rng.random((n, 1)) - 0.5)
+    )
+
+
+def test_an_initialiser_with_no_arguments_drawn_from_rand_alone_is_not_centred() -> None:
+    positive = _fixed(lambda n, p: rng.random((n, p)), lambda n: np.zeros((n, 1)))
+    assert "np.random.rand draws from [0, 1)" in scale_said(positive, "init_params", "any")
+
+
+def _zeros_init(w: Any, b: Any) -> Any:
+    def initialize_with_zeros(dim: int) -> Any:
+        return w(dim), b
+
+    return initialize_with_zeros
+
+
+@pytest.mark.parametrize(
+    ("f", "outcome", "text"),
+    [
+        (_zeros_init(lambda d: np.zeros((d, 1)), 0.0), None, ""),
+        (_zeros_init(lambda d: np.zeros((d, 1)), 0), None, ""),
+        (_zeros_init(lambda d: np.zeros(d), 0.0), AssertionError,
+         "w has shape (5,), the right one (5, 1)"),
+        (_zeros_init(lambda d: np.zeros((1, d)), 0.0), AssertionError, "diagnosis: w is a column"),
+        (_zeros_init(lambda d: np.ones((d, 1)), 0.0), AssertionError, "w is not zeros"),
+        (_zeros_init(lambda d: np.zeros((d, 1)), 1.0), AssertionError,
+         "b is 1.0: the bias starts at 0"),
+        (_zeros_init(lambda d: np.zeros((d, 1)), np.zeros((1, 1))), Close,
+         "b is an array of shape (1, 1); the course's b is the number 0.0"),
+    ],
+    ids=["right", "int-b", "flat-w", "row-w", "ones", "b-one", "b-array"],
+)  # fmt: skip
+def test_logistic_regressions_initialiser_is_checked(f: Any, outcome: Any, text: str) -> None:
+    assert init.logistic("initialize_with_zeros", f)
+    if outcome is None:
+        init.check_logistic(_one(f, "initialize_with_zeros"), "initialize_with_zeros", 5)
+        return
+    with pytest.raises(outcome) as caught:
+        init.check_logistic(_one(f, "initialize_with_zeros"), "initialize_with_zeros", 5)
+    assert text in str(caught.value)
+
+
+def test_logistic_regressions_initialiser_is_told_from_a_layer_dims_one() -> None:
+    assert init.logistic("initialize_with_zeros", _zeros_init(np.zeros, 0.0))
+    assert not init.logistic("initialize_parameters_zeros", EXAMPLE.initialize_parameters_zeros)
+    assert not init.logistic("initialize_parameters_he", EXAMPLE.initialize_parameters_he)
+    assert "logistic regression's w, b" in str(
+        init.recognise("initialize_with_zeros", _zeros_init(np.zeros, 0.0))
+    )
+
+
+def test_the_two_layer_examples_init_params_gets_its_row() -> None:
+    """``examples/two_layer_mnist.py`` keeps the tutorials' ``init_params(n_in=784, ...)``: its
+    defaults make it an initialiser of no arguments, told its random biases and its scale."""
+    mnist = load(Path(__file__).resolve().parent.parent / "examples" / "two_layer_mnist.py").module
+    assert "no arguments" in str(init.recognise("init_params", mnist.init_params))
+    with pytest.raises(Close, match="random biases"):
+        init.check_shapes(mnist, [], "init_params", "any")
+    assert "each Z sums n_prev = 784 such terms" in scale_said(
+        mnist.init_params, "init_params", "any"
+    )

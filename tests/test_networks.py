@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oracle.checks import networks
 from oracle.checks.loading import load
 from oracle.checks.networks import (
     Drawn,
@@ -499,3 +500,29 @@ def test_a_backward_without_l2_is_wrong_where_the_cost_has_it() -> None:
     unregularised = _l2_backward(lambda lambd, m, W: 0 * W)
     with pytest.raises(AssertionError, match="has no L2 term"):
         check_network_backward(l2(unregularised), net)
+
+
+def _back_prop_top_down(
+    Z1: Array, A1: Array, Z2: Array, A2: Array, W1: Array, W2: Array, X: Array, Y: Array
+) -> Any:
+    """The two-layer backward returning expressions (no names to read), from the top layer
+    down: ``dW2, db2, dW1, db1``."""
+    m = Y.size
+    dZ2 = A2 - MNIST.one_hot(Y, A2.shape[0])
+    dZ1 = W2.T @ dZ2 * MNIST.ReLU_deriv(Z1)
+    return (
+        dZ2 @ A1.T / m,
+        np.sum(dZ2, axis=1, keepdims=True) / m,
+        dZ1 @ X.T / m,
+        np.sum(dZ1, axis=1, keepdims=True) / m,
+    )
+
+
+def test_a_tuple_without_names_is_read_in_the_order_its_shapes_fit() -> None:
+    pair = mnist(back_prop=_back_prop_top_down)
+    assert pair.backward_returns is None
+    net = build([3, 4, 2], 6, 1, "softmax")  # every gradient's shape differs
+    check_network_backward(pair, net)
+    got = networks.gradients_of(pair, ("a", "b", "c", "d"), 2)  # no shapes: the first order
+    assert list(got) == ["dW1", "db1", "dW2", "db2"]
+    assert networks.tuple_orders(2)[1] == ["dW2", "db2", "dW1", "db1"]

@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from oracle.checks.names import words
+from oracle.checks.names import normal, words
+from oracle.checks.networks import layer_name, returned_names
 from oracle.checks.outcomes import Close, NotChecked, implemented
 
 Array = Any
@@ -56,6 +57,12 @@ SCHEME_WORDS = {
     "he": "he", "kaiming": "he", "xavier": "xavier", "glorot": "xavier", "zeros": "zeros",
     "zero": "zeros", "random": "random", "randn": "random",
 }  # fmt: skip
+#: The course's initialisers, whose biases must be zeros (its assignments say so); a learner's
+#: own (``init_params``) may draw them, a convention.
+COURSE_INITIALISERS = frozenset(
+    "initialize_parameters initialize_parameters_deep initialize_parameters_zeros "  # noqa: SIM905
+    "initialize_parameters_random initialize_parameters_he".split()
+)
 OTHER_WORDS = frozenset(
     "parameters params param weights weight network net deep layers model with nn".split()  # noqa: SIM905
 )
@@ -86,20 +93,58 @@ def _arity(f: Callable[..., Any]) -> int | None:
     )  # fmt: skip
 
 
-def call(f: Callable[..., Any], dims: list[int]) -> dict[str, Array]:
-    """``f`` on ``dims`` (as ``layer_dims``, or as ``n_x, n_h, n_y``), with the global generator
-    seeded and put back."""
+def _seeded(f: Callable[..., Any], *args: Any) -> Any:
+    """``f(*args)`` with the global generator seeded and put back."""
     state = np.random.get_state()  # noqa: NPY002 (the learner's generator)
     np.random.seed(SEED)  # noqa: NPY002
     try:
-        out = f(*dims) if _arity(f) == 3 else f(list(dims))
+        return f(*args)
     finally:
         np.random.set_state(state)  # noqa: NPY002
-    assert isinstance(out, Mapping), (
-        f"returned {type(out).__name__}: an initialiser returns the dictionary "
-        "{'W1': ..., 'b1': ..., ...}"
+
+
+def _as_parameters(f: Callable[..., Any], out: Any) -> dict[str, Array]:
+    """An initialiser's result as ``{"W1": ..., "b1": ...}``: its dict, or the tuple a fixed
+    network's ``init_params()`` returns (``W1, b1, W2, b2``), named by its return statement
+    (``w1``, ``B1`` and the like) or else in that order."""
+    if isinstance(out, Mapping):
+        return dict(out)
+    assert isinstance(out, (tuple, list)) and len(out) % 2 == 0 and len(out) > 0, (
+        f"returned {type(out).__name__}"
+        + (f" of {len(out)}" if isinstance(out, (tuple, list)) else "")
+        + ": an initialiser returns the dictionary {'W1': ..., 'b1': ..., ...} (or, for a "
+        "fixed network, W1, b1, W2, b2, ...)"
     )
-    return dict(out)
+    said = returned_names(f)
+    keys = [layer_name(n) for n in said] if said and len(said) == len(out) else []
+    if not keys or None in keys or len(set(keys)) != len(keys):
+        keys = [f"{p}{k}" for k in range(1, len(out) // 2 + 1) for p in ("W", "b")]
+    return dict(zip(keys, out, strict=True))  # type: ignore[arg-type]
+
+
+def call(f: Callable[..., Any], dims: list[int]) -> dict[str, Array]:
+    """``f`` on ``dims`` (as ``layer_dims``, or as ``n_x, n_h, n_y``; an initialiser with no
+    arguments, ``init_params()``, has its sizes fixed inside), the global generator seeded."""
+    arity = _arity(f)
+    args = () if arity == 0 else tuple(dims) if arity == 3 else (list(dims),)
+    return _as_parameters(f, _seeded(f, *args))
+
+
+def fixed_dims(parameters: Mapping[str, Array]) -> list[int]:
+    """The ``layer_dims`` of an initialiser with no arguments, read from its ``W1, W2, ...``
+    (each ``W{l}`` is then checked against the one before)."""
+    W1 = np.asarray(parameters.get("W1"))
+    assert W1.ndim == 2, (
+        f"W1 has shape {W1.shape}: an initialiser's W1 is (n_1, n_0), a matrix"
+        if "W1" in parameters else f"no W1 (it has {sorted(parameters)}): one W and one b per "
+        "layer, numbered from 1"
+    )  # fmt: skip
+    dims = [W1.shape[1]]
+    k = 1
+    while f"W{k}" in parameters:
+        dims.append(int(np.shape(parameters[f"W{k}"])[0]))
+        k += 1
+    return dims
 
 
 def check_shapes(impl: Any, dims: list[int], name: str, scheme: str) -> None:
@@ -108,6 +153,9 @@ def check_shapes(impl: Any, dims: list[int], name: str, scheme: str) -> None:
     with implemented(impl, name):
         parameters = call(getattr(impl, name), dims)
     given = f"{name}({dims})"
+    if _arity(getattr(impl, name)) == 0:
+        dims, given = fixed_dims(parameters), f"{name}()"
+    random_b: list[str] = []
     for k in range(1, len(dims)):
         W, b = parameters.get(f"W{k}"), parameters.get(f"b{k}")
         assert W is not None and b is not None, (
@@ -127,11 +175,14 @@ def check_shapes(impl: Any, dims: list[int], name: str, scheme: str) -> None:
             + (": a column, np.zeros((n_l, 1)), so that it broadcasts over the m examples"
                if b.shape == (dims[k],) else "")
         )  # fmt: skip
-        assert not np.any(b), (
-            f"{given}: b{k} is not zeros (largest {float(np.max(np.abs(b))):.3g})\n  diagnosis: "
-            "random biases: the course's start at zero, np.zeros((n_l, 1)) (the random weights "
-            "already break the symmetry)"
-        )
+        if np.any(b) and name not in COURSE_INITIALISERS:
+            random_b.append(f"b{k}")
+        else:
+            assert not np.any(b), (
+                f"{given}: b{k} is not zeros (largest {float(np.max(np.abs(b))):.3g})\n  "
+                "diagnosis: random biases: the course's start at zero, np.zeros((n_l, 1)) (the "
+                "random weights already break the symmetry)"
+            )
         if scheme == "zeros":
             assert not np.any(W), (
                 f"{given}: W{k} is not zeros: {name} initialises every parameter to zero"
@@ -142,6 +193,11 @@ def check_shapes(impl: Any, dims: list[int], name: str, scheme: str) -> None:
                 "weights: units with equal weights get equal gradients and stay equal (the "
                 "symmetry is never broken); draw them, np.random.randn(n_l, n_prev) * scale"
             )
+    if random_b:
+        raise Close(
+            f"random biases ({', '.join(random_b)}): harmless, the random weights already break "
+            "the symmetry; the course starts them at zero, np.zeros((n_l, 1))"
+        )
 
 
 def _scales(n_prev: int, n: int) -> dict[str, float]:
@@ -152,6 +208,7 @@ def _scales(n_prev: int, n: int) -> dict[str, float]:
         "course": 0.01,
         "none": 1.0,
         "ten": 10.0,
+        "uniform": math.sqrt(1 / 12),
     }
 
 
@@ -162,6 +219,7 @@ SAID = {
     "course": "the course's 0.01",
     "none": "1: randn without a scale",
     "ten": "10 (too large: the course's demonstration)",
+    "uniform": "that of np.random.rand(...) - 0.5 (uniform on [-0.5, 0.5): 0.289 whatever n_prev)",
 }
 
 
@@ -177,6 +235,8 @@ def measured(impl: Any, name: str) -> tuple[list[int], list[str | None], list[fl
     f = getattr(impl, name)
     dims = [WIDE[0], WIDE[1], WIDE[3]] if _arity(f) == 3 else list(WIDE)
     parameters = call(f, dims)
+    if _arity(f) == 0:
+        dims = fixed_dims(parameters)
     fits: list[str | None] = []
     stds = []
     for k in range(1, len(dims)):
@@ -185,8 +245,8 @@ def measured(impl: Any, name: str) -> tuple[list[int], list[str | None], list[fl
         stds.append(math.sqrt(q))
         mean = float(np.mean(W))
         assert abs(mean) <= math.sqrt(q) * math.sqrt(2 * X / N), (
-            f"{name}({dims}): the weights of W{k} have mean {mean:.3g} and standard deviation "
-            f"{float(np.std(W)):.3g}: they are not centred on 0"
+            f"{name}({'' if _arity(f) == 0 else dims}): the weights of W{k} have mean "
+            f"{mean:.3g} and standard deviation {float(np.std(W)):.3g}: they are not centred on 0"
             + (" (all positive: np.random.rand draws from [0, 1); np.random.randn is the normal "
                "distribution)" if np.all(W >= 0) else "")
         )  # fmt: skip
@@ -234,6 +294,13 @@ def check_scale(impl: Any, name: str, scheme: str) -> None:
             )  # fmt: skip
         if fit == "ten":
             hint = "a scale of 10 saturates the sigmoid output (the course shows it fail)"
+        if fit == "uniform":
+            hint = (
+                f"the same spread for every layer: each Z sums n_prev = {n_prev} such terms, so "
+                f"it is about sqrt({n_prev}) = {math.sqrt(n_prev):.3g} times wider than one; "
+                "scale by the inputs, (np.random.rand(n_l, n_prev) - 0.5) * np.sqrt(24 / n_prev) "
+                "or He's np.random.randn(n_l, n_prev) * np.sqrt(2 / n_prev)"
+            )
         expected = {"he": SAID["he"], "xavier": SAID["xavier"]}.get(
             scheme, "the course's 0.01, Xavier's sqrt(1 / n_prev) or He's sqrt(2 / n_prev)"
         )
@@ -266,12 +333,53 @@ def layer_dims(draw: st.DrawFn, three: bool = False) -> list[int]:
 def recognise(name: str, f: Callable[..., Any]) -> str | None:
     scheme = scheme_of(name)
     arity = _arity(f)
-    if scheme is None or arity not in (1, 3):
+    if scheme is None or arity not in (0, 1, 3):
         return None
+    if logistic(name, f):
+        return "logistic regression's w, b (dim): w zeros of (dim, 1), b the number 0"
     said = {"he": "He", "xavier": "Xavier", "zeros": "zeros", "random": "random",
             "any": "an initialiser"}[scheme]  # fmt: skip
-    args = "n_x, n_h, n_y" if arity == 3 else "layer_dims"
+    args = {0: "no arguments: its sizes are its own", 3: "n_x, n_h, n_y"}.get(arity, "layer_dims")
     return f"{said} ({args}): shapes, zero biases and the scale, measured"
+
+
+#: The argument of logistic regression's initialiser: the number of features.
+DIM_NAMES = frozenset("dim dims dimension dimensions n nx nfeatures features size".split())  # noqa: SIM905
+
+
+def logistic(name: str, f: Callable[..., Any]) -> bool:
+    """The first assignment's ``initialize_with_zeros(dim) -> w, b``: one argument named as a
+    size, not ``layer_dims``."""
+    if _arity(f) != 1 or scheme_of(name) not in ("zeros", "any"):
+        return False
+    try:
+        first = next(iter(inspect.signature(f).parameters))
+    except (TypeError, ValueError, StopIteration):
+        return False
+    return normal(first) in DIM_NAMES
+
+
+def check_logistic(impl: Any, name: str, dim: int) -> None:
+    """``w, b = f(dim)``: ``w`` zeros of ``(dim, 1)`` (a column, as ``X`` is ``(dim, m)``), ``b``
+    zero; a ``(1, 1)`` array for ``b`` broadcasts as the number does (told, not failed)."""
+    with implemented(impl, name):
+        out = _seeded(getattr(impl, name), dim)
+    given = f"{name}({dim})"
+    assert isinstance(out, (tuple, list)) and len(out) == 2, (
+        f"{given} returned {type(out).__name__}: it returns w, b (w zeros of (dim, 1), b = 0.0)"
+    )
+    w, b = np.asarray(out[0]), np.asarray(out[1])
+    assert w.shape == (dim, 1), f"{given}: w has shape {w.shape}, the right one ({dim}, 1)" + (
+        "\n  diagnosis: w is a column, np.zeros((dim, 1)), so that w.T @ X is (1, m)"
+        if w.shape in ((dim,), (1, dim)) else ""
+    )  # fmt: skip
+    assert not np.any(w), f"{given}: w is not zeros (largest {float(np.max(np.abs(w))):.3g})"
+    assert b.size == 1 and not np.any(b), (
+        f"{given}: b is {out[1]!r}: the bias starts at 0 (b = 0.0)"
+    )
+    if b.shape != ():
+        raise Close(f"b is an array of shape {b.shape}; the course's b is the number 0.0 (it "
+                    "broadcasts the same)")  # fmt: skip
 
 
 def checks(
@@ -280,10 +388,13 @@ def checks(
     scheme = scheme_of(name)
     if scheme is None:
         return []
+    if logistic(name, f):
+        return [(f"{name}: w and b", check_logistic,
+                 {"name": st.just(name), "dim": st.integers(1, 12)})]  # fmt: skip
     fixed = {"name": st.just(name), "scheme": st.just(scheme)}
     plans: list[tuple[str, Callable[..., None], dict[str, st.SearchStrategy[Any]] | None]] = [
         (f"{name}: shapes and biases", check_shapes,
-         {"dims": layer_dims(_arity(f) == 3), **fixed}),
+         {"dims": st.just([]) if _arity(f) == 0 else layer_dims(_arity(f) == 3), **fixed}),
         (f"{name}: scale", _once(check_scale, name, scheme), None),
     ]  # fmt: skip
     if scheme in ("any", "random"):

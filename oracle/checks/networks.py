@@ -100,7 +100,7 @@ def pass_direction(name: str) -> str | None:
     return "backward" if parts & _BACK else "forward"
 
 
-def _layer_name(name: str) -> str | None:
+def layer_name(name: str) -> str | None:
     """``Z1``, ``a2``, ``W3``, ``b1``, ``D2`` as the pool names them (``Z1``, ``A2``...)."""
     found = re.fullmatch(r"([zZaAwWbBdD])(\d+)", name)
     if not found:
@@ -120,7 +120,7 @@ def _gradient_name(name: str) -> str | None:
 def forward_input(param: str) -> str | None:
     """What the forward's parameter ``param`` receives: ``X``, ``parameters``, ``W1``, ``b1``...,
     ``keep_prob``; ``None``: nothing known."""
-    layer = _layer_name(param)
+    layer = layer_name(param)
     if layer and layer[0] in "Wb":
         return layer
     key = param.lower()
@@ -143,7 +143,7 @@ def backward_input(param: str, pool: Sequence[str], depth: int | None) -> str | 
     for key in pool:
         if key.lower() == param.lower():
             return key
-    layer = _layer_name(param)
+    layer = layer_name(param)
     if layer:
         if layer in pool:
             return layer
@@ -547,7 +547,8 @@ def run_backward(pair: Pair, net: Drawn, ran: Ran, labels: str | None = None) ->
     pool = _pool(pair, net, ran, labels or pair.labels)
     with _global_m(pair, net.m):
         result = pair.backward(**{param: pool[what] for param, what in pair.backward_args})
-    return gradients_of(pair, result, net.L)
+    shapes = {f"d{k}": np.shape(v) for k, v in net.parameters.items()}
+    return gradients_of(pair, result, net.L, shapes)
 
 
 @contextmanager
@@ -570,9 +571,13 @@ def _global_m(pair: Pair, m: int) -> Iterator[None]:
             space["m"] = saved
 
 
-def gradients_of(pair: Pair, result: Any, L: int) -> dict[str, Array]:
-    """``dW{l}, db{l}`` from a dict (any spelling ``dw1``, ``dB1``) or a tuple (named by its
-    return statement, else in the order ``dW1, db1, dW2, db2, ...``)."""
+def gradients_of(
+    pair: Pair, result: Any, L: int, shapes: Mapping[str, tuple[int, ...]] | None = None
+) -> dict[str, Array]:
+    """``dW{l}, db{l}`` from a dict (any spelling ``dw1``, ``dB1``) or a tuple: named by its return
+    statement, else in the first of the usual orders whose shapes are the gradients' (``shapes``,
+    by name): ``dW1, db1, dW2, db2, ...``, from the top layer down (``dW2, db2, dW1, db1``, as
+    backprop computes them), all the ``dW`` then all the ``db``, or ``db`` before ``dW``."""
     if isinstance(result, dict):
         out = {}
         for k, v in result.items():
@@ -587,9 +592,30 @@ def gradients_of(pair: Pair, result: Any, L: int) -> dict[str, Array]:
     named = pair.backward_returns
     if named and len(named) == len(result):
         keys = [_gradient_name(n) or n for n in named]
-    else:
-        keys = [f"d{p}{k}" for k in range(1, L + 1) for p in ("W", "b")]
+        if sum(1 for k in keys if _gradient_name(k)) == len(result):
+            return dict(zip(keys, result, strict=True))
+    orders = tuple_orders(L)
+    keys = orders[0]
+    if shapes is not None:
+        keys = next(
+            (o for o in orders if len(o) == len(result)
+             and all(np.shape(v) == shapes.get(k) for k, v in zip(o, result, strict=True))),
+            keys,
+        )  # fmt: skip
     return {k: v for k, v in zip(keys, result, strict=False) if _gradient_name(k)}
+
+
+def tuple_orders(L: int) -> list[list[str]]:
+    """The orders a tuple of ``L`` layers' gradients comes in, the likeliest first."""
+    up, down = range(1, L + 1), range(L, 0, -1)
+    return [
+        [f"d{p}{k}" for k in up for p in "Wb"],
+        [f"d{p}{k}" for k in down for p in "Wb"],
+        [f"d{p}{k}" for p in "Wb" for k in up],
+        [f"d{p}{k}" for p in "Wb" for k in down],
+        [f"d{p}{k}" for k in up for p in "bW"],
+        [f"d{p}{k}" for k in down for p in "bW"],
+    ]
 
 
 # --- Reading a file's pair -----------------------------------------------------------------------
@@ -675,8 +701,8 @@ def _return_readings(returns: tuple[str, ...] | None) -> list[tuple[str, ...]]:
     """The ways the forward's result is read: ``(output, cache)``, one output, or the names its
     return statement gives (``Z1, A1, Z2, A2``)."""
     readings: list[tuple[str, ...]] = []
-    if returns and (len(returns) > 2 or all(_layer_name(n) for n in returns)):
-        readings.append(tuple(_layer_name(n) or n for n in returns))
+    if returns and (len(returns) > 2 or all(layer_name(n) for n in returns)):
+        readings.append(tuple(layer_name(n) or n for n in returns))
     readings += [("output", "cache"), ("output",)]
     return readings
 
