@@ -1011,3 +1011,49 @@ def test_a_batch_normed_layers_cache_holds_a_zero_bias() -> None:
     b = caches[0].layer.b
     assert isinstance(b, np.ndarray) and b.shape == (4, 1) and b.dtype == np.float32
     assert not np.any(b)
+
+
+@pytest.mark.parametrize(
+    ("layer_dims", "message"),
+    [
+        ([0, 4, 2], "init_parameters: layer_dims[0] (the input) is 0: every size >= 1 (a whole "
+         "number of units); got [0, 4, 2]"),
+        ([3, 0, 2], "init_parameters: layer_dims[1] (a hidden layer) is 0: every size >= 1 (a "
+         "whole number of units); got [3, 0, 2]"),
+        ([3, 4, 5, 0], "init_parameters: layer_dims[3] (the output) is 0: every size >= 1 (a "
+         "whole number of units); got [3, 4, 5, 0]"),
+    ],
+    ids=["input", "hidden", "output"],
+)  # fmt: skip
+def test_init_parameters_names_the_layer_whose_size_is_wrong(
+    layer_dims: list[int], message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        impl.init_parameters(layer_dims)
+    assert str(caught.value) == message
+
+
+def test_init_parameters_refuses_an_integer_dtype_as_itself() -> None:
+    with pytest.raises(ValueError) as caught:
+        impl.init_parameters([3, 2], dtype=int)
+    assert str(caught.value) == (
+        "init_parameters: dtype must be a float type such as np.float32 or np.float64, got int64"
+    )
+
+
+def test_init_parameters_default_seed_is_0_and_every_array_has_the_dtype() -> None:
+    """The default draw is ``seed=0``'s (a run that gives no seed repeats the documented one);
+    with ``batch_norm`` the running statistics have the dtype asked for too (a float64
+    ``running_mean`` would promote a float32 network's prediction)."""
+    default, zero = impl.init_parameters([3, 4, 2]), impl.init_parameters([3, 4, 2], seed=0)
+    for key in default:
+        np.testing.assert_array_equal(default[key], zero[key])
+    assert not np.array_equal(default["W1"], impl.init_parameters([3, 4, 2], seed=1)["W1"])
+    normed = impl.init_parameters([3, 4, 2], batch_norm=True, dtype=np.float32)
+    assert {key: value.dtype for key, value in normed.items()} == dict.fromkeys(normed, np.float32)
+
+
+def test_n_layers_of_parameters_without_W1_says_so() -> None:
+    with pytest.raises(ValueError) as caught:
+        impl.n_layers({"b1": np.zeros((2, 1))})
+    assert str(caught.value) == "parameters have no 'W1'"
