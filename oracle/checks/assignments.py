@@ -1,6 +1,6 @@
 """The course's other assignments, by the learner's names: gradient descent's update
-(``oracle.checks.steps``), gradient checking (``oracle.checks.gradcheck``) and initialisation
-(``oracle.checks.init``).
+(``oracle.checks.steps``), gradient checking (``oracle.checks.gradcheck``), initialisation
+(``oracle.checks.init``) and a cost with L2 in the learner's own shape (``oracle.checks.l2cost``).
 
 Each module has ``recognise(name, f)``, how the reading describes ``f`` when its name (and its
 signature) is one of the module's, else ``None``, and ``checks(name, f)``, the plans that check it:
@@ -16,9 +16,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from oracle.checks import gradcheck, init, steps
+from oracle.checks import gradcheck, init, l2cost, steps
 
-MODULES = (steps, gradcheck, init)
+MODULES = (steps, gradcheck, init, l2cost)
 
 Plans = list[tuple[str, Callable[..., None], dict[str, st.SearchStrategy[Any]] | None]]
 
