@@ -1057,3 +1057,34 @@ def test_n_layers_of_parameters_without_W1_says_so() -> None:
     with pytest.raises(ValueError) as caught:
         impl.n_layers({"b1": np.zeros((2, 1))})
     assert str(caught.value) == "parameters have no 'W1'"
+
+
+@pytest.mark.parametrize(
+    ("parameter_dtype", "grad_dtype"),
+    [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64)],
+    ids=["float64", "float32", "float32-with-float64-gradient"],
+)
+def test_update_parameters_makes_one_array_a_parameter(
+    parameter_dtype: type, grad_dtype: type
+) -> None:
+    """``p - learning_rate * dp`` is written into ``learning_rate * dp``: the new arrays at the
+    peak of a step are the result alone (one array of ``W1``'s size; two would be the temporary
+    kept beside it), whatever the dtypes, and the values are the plain formula's. Counted with
+    ``tracemalloc`` (NumPy reports its arrays to it), to within half an array."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((200, 500)).astype(parameter_dtype)
+    dW = rng.standard_normal((200, 500)).astype(grad_dtype)
+    parameters, grads = {"W1": W, "b1": np.zeros((200, 1), parameter_dtype)}, {"dW1": dW}
+    size = np.result_type(W, dW).itemsize * W.size
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        updated = impl.update_parameters(parameters, grads, 0.1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert abs((peak - before) / size - 1) < 0.5, (peak - before) / size
+    np.testing.assert_array_equal(updated["W1"], W - np.multiply(0.1, dW))
+    assert updated["W1"].dtype == np.result_type(W, dW)
