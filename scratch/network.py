@@ -454,7 +454,8 @@ def cost_checked(AL: Array, Y: Array, parameters: Parameters, lambd: float = 0.0
     J = cost(loss)
     if lambd:
         weights = [parameters[f"W{layer}"] for layer in range(1, n_layers(parameters) + 1)]
-        J = J + l2_penalty(weights, lambd, Y.shape[1])
+        with np.errstate(over="ignore"):  # said just below, with what overflowed
+            J = J + l2_penalty(weights, lambd, Y.shape[1])
     validate.overflow("compute_cost", "J", np.asarray(J), "AL, Y and the weights")
     return np.asarray(J)
 

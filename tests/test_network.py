@@ -1088,3 +1088,85 @@ def test_update_parameters_makes_one_array_a_parameter(
     assert abs((peak - before) / size - 1) < 0.5, (peak - before) / size
     np.testing.assert_array_equal(updated["W1"], W - np.multiply(0.1, dW))
     assert updated["W1"].dtype == np.result_type(W, dW)
+
+
+def _small_network() -> tuple[Array, Array, list[Any], dict[str, Array]]:
+    rng = np.random.default_rng(3)
+    parameters = impl.init_parameters([3, 4, 4, 2], seed=3)
+    X = rng.standard_normal((3, 5))
+    Y = np.eye(2)[:, rng.integers(0, 2, 5)]
+    AL, caches = impl.forward_all(X, parameters)
+    return AL, Y, caches, parameters
+
+
+def test_the_costs_and_the_backward_have_no_l2_by_default() -> None:
+    """``lambd`` defaults to 0 in ``compute_cost``, ``cost_checked`` and ``backward_checked``:
+    the same as ``lambd=0`` given, and not the same as any other."""
+    AL, Y, caches, parameters = _small_network()
+    for f in (impl.compute_cost, impl.cost_checked):
+        assert f(AL, Y, parameters) == f(AL, Y, parameters, 0.0)
+        assert f(AL, Y, parameters) != f(AL, Y, parameters, 1.0)
+    default, zero = impl.backward_checked(AL, Y, caches), impl.backward_checked(AL, Y, caches, 0.0)
+    for key in zero:
+        np.testing.assert_array_equal(default[key], zero[key])
+    assert not np.array_equal(default["dW1"], impl.backward_checked(AL, Y, caches, 1.0)["dW1"])
+
+
+@pytest.mark.parametrize(
+    ("Y", "parameters", "message"),
+    [
+        (np.ones((2, 4)), _ONE, "compute_cost: AL (1, 4) and Y (2, 4) differ: Y has 2 rows "
+         "(classes) but AL 1"),
+        (np.array([[0, 1, 0, 1.0]]), {"W1": np.ones((1, 3))},
+         "compute_cost: parameters have 'W1' but no 'b1'"),
+        (np.array([[0, 1, 0, 1.0]]), [1],
+         "compute_cost: parameters must be a dict of arrays ('W1', 'b1', ...), got list"),
+    ],
+    ids=["labels", "no-b1", "not-a-dict"],
+)  # fmt: skip
+def test_compute_cost_refuses_bad_input_as_itself(Y: Array, parameters: Any, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        impl.compute_cost(np.full((1, 4), 0.5), Y, parameters, 1.0)
+    assert str(caught.value) == message
+
+
+def test_an_l2_term_that_overflows_is_said_without_a_warning() -> None:
+    """Weights of 1e200 are finite, their squares are not: ``J`` is infinite, and the error says
+    what overflowed (NumPy's own overflow warning is not printed beside it)."""
+    parameters = {"W1": np.full((1, 3), 1e200), "b1": np.zeros((1, 1))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(impl.validate.NonFiniteError) as caught:
+            impl.compute_cost(np.full((1, 4), 0.5), np.array([[0, 1, 0, 1.0]]), parameters, 1.0)
+    assert str(caught.value) == (
+        "compute_cost: J is inf: AL, Y and the weights are finite, so the computation "
+        "overflowed; scale X (e.g. pixels to [0, 1]) or start from smaller weights"
+    )
+
+
+@pytest.mark.parametrize("descend", [None, 0.1])
+def test_the_first_layers_backward_computes_no_gradient_of_X(
+    monkeypatch: pytest.MonkeyPatch, descend: float | None
+) -> None:
+    """Nothing needs ``dX = W1.T @ dZ1`` (a third of the first layer's arithmetic): layer 1's
+    backward is ``_input_layer_backward``, or ``_descend_linear`` told not to compute it, and the
+    layers above compute their ``dA_prev``."""
+    AL, Y, caches, _ = _small_network()
+    asked: list[tuple[str, bool]] = []
+    descend_linear, input_layer = impl._descend_linear, impl._input_layer_backward
+
+    def spy_descend(*args: Any) -> Any:
+        asked.append(("descend", args[-1]))
+        return descend_linear(*args)
+
+    def spy_input(*args: Any) -> Any:
+        asked.append(("input", False))
+        return input_layer(*args)
+
+    monkeypatch.setattr(impl, "_descend_linear", spy_descend)
+    monkeypatch.setattr(impl, "_input_layer_backward", spy_input)
+    impl.backward_checked(AL, Y, caches, 0.0, descend)
+    if descend is None:
+        assert asked == [("input", False)]
+    else:
+        assert asked == [("descend", True), ("descend", True), ("descend", False)]
