@@ -592,8 +592,8 @@ def gradients_of(
     named = pair.backward_returns
     if named and len(named) == len(result):
         keys = [_gradient_name(n) or n for n in named]
-        if sum(1 for k in keys if _gradient_name(k)) == len(result):
-            return dict(zip(keys, result, strict=True))
+        if any(_gradient_name(k) for k in keys):  # (a cost returned beside them is left out)
+            return {k: v for k, v in zip(keys, result, strict=True) if _gradient_name(k)}
     orders = tuple_orders(L)
     keys = orders[0]
     if shapes is not None:
