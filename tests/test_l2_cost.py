@@ -139,3 +139,17 @@ def test_the_l2_example_cost_gets_its_row_and_a_planted_mistake_its_diagnosis(
         "WRONG: the L2 term lacks its 1/m: it is lambd / (2 m) * sum ||W{l}||**2"
     ), run.stdout
     assert row(run.stdout, "backward") == "verified", run.stdout
+
+
+def test_a_cost_of_a_fixed_depth_is_checked_at_that_depth() -> None:
+    """A cost that names ``W1, W2, W3`` is checked on 3-layer networks only."""
+    fixed = """
+def compute_cost(AL, Y, parameters, lambd):
+    m = Y.shape[1]
+    W1, W2, W3 = parameters["W1"], parameters["W2"], parameters["W3"]
+    data = -np.sum(Y * np.log(AL)) / m
+    return data + lambd / (2 * m) * (np.sum(W1**2) + np.sum(W2**2) + np.sum(W3**2))
+"""
+    f = learner(fixed, SOFTMAX)
+    assert l2cost.depths_of(f, "softmax") == [3]
+    check_all(f)
