@@ -503,3 +503,136 @@ def test_step_decay_course_example() -> None:
     # time_interval=100) is 0.25.
     assert opt.StepDecay(1.0, 100)(0.5, 100) == 0.25
     assert opt.StepDecay(1.0, 100)(0.5, 99) == 0.5
+
+
+# --- Found by mutation testing of the step (docs/mutation.md) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parameter_dtype", "grad_dtype", "how", "arrays"),
+    [
+        # the product, then the difference over it: the float32 product is the result's dtype
+        (np.float32, np.float32, "default", 1),
+        # a float64 gradient given away holds the float32 parameter's float64 step: none new
+        (np.float32, np.float64, "overwrite_grads", 0),
+    ],
+)
+def test_gradient_descent_writes_its_step_over_what_it_may(
+    parameter_dtype: type, grad_dtype: type, how: str, arrays: int
+) -> None:
+    """``ARRAYS_PER_STEP``'s counts for the dtypes float64 does not cover, at the first step:
+    an array more means the fast path was missed."""
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((100, 1000)).astype(parameter_dtype)
+    dW = rng.standard_normal((100, 1000)).astype(grad_dtype)
+    expected = W - np.multiply(dW, 0.01)
+    size = np.result_type(W, dW).itemsize * W.size
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        updated = opt.Optimizer().step(
+            {"W1": W}, {"dW1": dW}, 0.01, overwrite_grads=how == "overwrite_grads"
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # (to within half an array: NumPy's casting buffers are a few kilobytes)
+    assert abs((peak - before) / size - arrays) < 0.5, (peak - before) / size
+    np.testing.assert_array_equal(updated["W1"], expected)
+
+
+def test_a_float64_gradient_of_a_float64_parameter_in_float32_steps_is_float64() -> None:
+    """A float64 parameter with a float32 gradient: the step is float64 (NumPy's promotion), in
+    value (to float32's rounding of the gradient's products) and dtype, for every optimizer and
+    however the step is taken."""
+    rng = np.random.default_rng(1)
+    W = rng.standard_normal((3, 4))
+    dW = rng.standard_normal((3, 4)).astype(np.float32)
+    for name in ("gd", "momentum", "rmsprop", "adam"):
+        for how in ("default", "overwrite_grads"):
+            updated = opt.make_optimizer(name).step(
+                {"W1": W.copy()}, {"dW1": dW.copy()}, 0.1, overwrite_grads=how != "default"
+            )
+            reference = opt.make_optimizer(name).step(
+                {"W1": W.copy()}, {"dW1": dW.astype(np.float64)}, 0.1
+            )
+            assert updated["W1"].dtype == np.float64, (name, how)
+            np.testing.assert_allclose(updated["W1"], reference["W1"], rtol=1e-6, atol=0)
+    # The product is NumPy's (a Python float times float32 is float32), the difference float64.
+    plain = opt.Optimizer().step({"W1": W}, {"dW1": dW}, 0.1)["W1"]
+    np.testing.assert_array_equal(plain, W - 0.1 * dW)
+
+
+def _misfits() -> dict[str, tuple[Any, Any]]:
+    """Parameters and gradients that cannot take an in-place step, each for one reason."""
+    rng = np.random.default_rng(2)
+    W, dW = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    return {
+        "parameter-a-float": (2.5, np.array(0.5)),
+        "gradient-a-float": (np.array(2.5), 0.5),
+        "parameter-read-only": (read_only(W.copy()), dW),
+        "gradient-read-only": (W, read_only(dW.copy())),
+        "integer-arrays": (np.arange(12).reshape(3, 4), np.ones((3, 4), dtype=np.int64)),
+        "float32-gradient": (W, dW.astype(np.float32)),
+        "other-memory-order": (W, np.asfortranarray(dW)),
+        "a-strided-view": (
+            rng.standard_normal((3, 8))[:, ::2],
+            rng.standard_normal((3, 8))[:, ::2],
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "misfit"),
+    # (Adam's direction reads the gradient's dtype: it takes arrays only, not a Python float.)
+    [(n, k) for n in ("gd", "momentum", "adam") for k in sorted(_misfits())
+     if (n, k) != ("adam", "gradient-a-float")],
+)  # fmt: skip
+def test_a_parameter_that_cannot_take_an_in_place_step_gets_a_new_array(
+    name: str, misfit: str
+) -> None:
+    """``step(in_place=True)`` writes into a parameter only when it and its gradient are
+    writeable float arrays of one dtype and memory layout: any one reason missing, the step is
+    the usual one (the same values as without ``in_place``), and the parameter is not touched."""
+    W, dW = _misfits()[misfit]
+    W_before = np.array(W, dtype=np.float64, copy=True)
+    dW_before = np.array(dW, dtype=np.float64, copy=True)
+    usual = opt.make_optimizer(name).step({"W1": W_before}, {"dW1": dW_before.copy()}, 0.1)
+    updated = opt.make_optimizer(name).step({"W1": W}, {"dW1": dW}, 0.1, in_place=True)
+    np.testing.assert_allclose(updated["W1"], usual["W1"], rtol=1e-6, atol=0)
+    np.testing.assert_array_equal(np.asarray(W, dtype=np.float64), W_before)
+    assert updated["W1"] is not W
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"t": np.array(1), "v_dW1": np.ones(2)},
+         "RMSprop.load_state_dict: the state has 'v_dW1', which the 'rmsprop' optimizer does not "
+         "keep (it keeps the step count 't', s_d...): a state saved by another optimizer?"),
+        ({"t": np.array(1), "s_dW1": np.array([np.nan])},
+         "RMSprop.load_state_dict: s_dW1 has 1 NaN value (the first: s_dW1[0] = nan)"),
+        ({"t": np.array(1), "s_dW1": "abc"},
+         "RMSprop.load_state_dict: s_dW1 must hold real numbers, got dtype <U3 (strings)"),
+        ({"t": np.array(-1)}, "RMSprop.load_state_dict: t must be an integer >= 0, got -1"),
+        ({"t": np.array(1.5)}, "RMSprop.load_state_dict: t must be an integer >= 0, got 1.5"),
+        ({"s_dW1": np.ones(2)}, "RMSprop.load_state_dict: the state has no step count 't'"),
+    ],
+    ids=["another-optimizers", "nan", "strings", "negative-t", "fractional-t", "no-t"],
+)  # fmt: skip
+def test_a_state_that_is_not_the_optimizers_is_refused_in_its_words(
+    state: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        opt.RMSprop().load_state_dict(state)
+    assert str(caught.value) == message
+
+
+def test_a_saved_state_of_a_parameter_whose_name_has_d_in_it_loads() -> None:
+    """``v_dW_d1`` is the average ``v`` of ``dW_d1``: the average's name is what comes before the
+    first ``_d``."""
+    momentum = opt.Momentum()
+    momentum.step({"W_d1": np.ones((2, 2))}, {"dW_d1": np.ones((2, 2))}, 0.1)
+    again = opt.Momentum()
+    again.load_state_dict(momentum.state_dict())
+    np.testing.assert_array_equal(again.state["v_dW_d1"], momentum.state["v_dW_d1"])
