@@ -636,3 +636,46 @@ def test_a_saved_state_of_a_parameter_whose_name_has_d_in_it_loads() -> None:
     again = opt.Momentum()
     again.load_state_dict(momentum.state_dict())
     np.testing.assert_array_equal(again.state["v_dW_d1"], momentum.state["v_dW_d1"])
+
+
+def test_the_optimizers_defaults_are_the_courses() -> None:
+    """``make_optimizer``'s and the classes' defaults: epsilon 1e-8, beta 0.9 (momentum, Adam's
+    beta1), beta2 0.999."""
+    for made in (
+        opt.make_optimizer("rmsprop"),
+        opt.make_optimizer("adam"),
+        opt.RMSprop(),
+        opt.Adam(),
+    ):
+        assert made.epsilon == 1e-8, made
+    assert opt.RMSprop().beta == 0.999
+    assert (opt.Adam().beta1, opt.Adam().beta2, opt.Momentum().beta) == (0.9, 0.999, 0.9)
+
+
+def test_rmsprop_divides_over_its_square_root_and_keeps_a_wider_gradients_dtype() -> None:
+    """RMSprop's quotient is written over the new ``sqrt(s) + epsilon`` when it has the
+    quotient's dtype (float32 throughout: the direction is the only new array beside ``s``'s),
+    and not when the gradient is wider (a float64 gradient over a float32 state: the direction
+    is float64, its values the plain quotient's)."""
+    rng = np.random.default_rng(4)
+    g32 = rng.standard_normal((100, 1000)).astype(np.float32)
+    rmsprop = opt.RMSprop()
+    rmsprop.load_state_dict({"t": np.array(1), "s_dW1": np.abs(g32)})
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        direction = rmsprop.direction("dW1", g32)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # s's new average beside the square (scaled in place, added, let go), then beside sqrt(s)
+    # with the quotient over it: two at most; a quotient in an array of its own makes three
+    assert abs((peak - before) / g32.nbytes - 2) < 0.5, (peak - before) / g32.nbytes
+    assert direction.dtype == np.float32
+    wide = opt.RMSprop()
+    wide.load_state_dict({"t": np.array(1), "s_dW1": np.abs(g32)})
+    g64 = g32.astype(np.float64)
+    direction = wide.direction("dW1", g64)
+    assert direction.dtype == np.float64
+    s = 0.999 * np.abs(g32) + (1 - 0.999) * g64 * g64
+    np.testing.assert_allclose(direction, g64 / (np.sqrt(s) + 1e-8), rtol=1e-6)
