@@ -526,3 +526,41 @@ def test_a_tuple_without_names_is_read_in_the_order_its_shapes_fit() -> None:
     got = networks.gradients_of(pair, ("a", "b", "c", "d"), 2)  # no shapes: the first order
     assert list(got) == ["dW1", "db1", "dW2", "db2"]
     assert networks.tuple_orders(2)[1] == ["dW2", "db2", "dW1", "db1"]
+
+
+_COURSE_L2_BACKWARD = """
+
+
+def L_model_backward_with_regularization(AL, Y, caches, lambd):
+    grads = L_model_backward(AL, Y, caches)
+    m = AL.shape[1]
+    for l in range(1, len(caches) + 1):
+        W = caches[l - 1][0][1]
+        grads["dW" + str(l)] = grads["dW" + str(l)] + TERM
+    return grads
+"""
+
+
+@pytest.mark.parametrize(
+    ("term", "verdict"),
+    [("lambd / m * W", "verified"), ("lambd * W", "WRONG: dW")],
+    ids=["right", "no-1/m"],
+)
+def test_a_backward_with_l2_pairs_with_the_courses_own_forward(
+    tmp_path: Path, term: str, verdict: str
+) -> None:
+    """The course's deep network with L2 added by the learner: ``L_model_forward`` is checked as
+    the course's, and is still the partner of a backward of the learner's own that takes
+    ``lambd``."""
+    planted = tmp_path / "course_l2.py"
+    text = (EXAMPLES / "course_nn.py").read_text(encoding="utf-8")
+    planted.write_text(text + _COURSE_L2_BACKWARD.replace("TERM", term), "utf-8")
+    name = "L_model_backward_with_regularization"
+    run = learner_run(planted, "--convention", "course", "--only", name)
+    assert run.returncode == (0 if verdict == "verified" else 1), run.stdout + run.stderr
+    said = row(run.stdout, name)
+    assert said.startswith(verdict), run.stdout
+    if verdict != "verified":
+        assert "L2 term lacks its 1/m" in said, run.stdout
+    how = next(r for r in read(load(planted)).rows if r.name == name).how
+    assert "sigmoid output" in how and "L2" in how, how

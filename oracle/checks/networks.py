@@ -793,12 +793,21 @@ def read_pairs(
     rows: Sequence[tuple[str, Callable[..., Any]]],
     context: set[str],
     global_m: AbstractSet[str] = frozenset(),
+    partners: Sequence[tuple[str, Callable[..., Any]]] = (),
 ) -> dict[str, tuple[Pair, str]]:
     """For each function of ``rows`` (name, function) read as a whole network's pass: its pair
     and ``"forward"`` or ``"backward"``. ``global_m``: the backwards that read a global ``m``
-    (the check sets it); a forward that does is not read."""
+    (the check sets it); a forward that does is not read. ``partners``: forwards checked
+    otherwise (the course's ``L_model_forward``) that a backward of ``rows`` may pair with
+    (``L_model_backward_with_regularization``); they are not among the pairs returned."""
     forwards: dict[str, Pair] = {}
     backwards: list[tuple[str, Callable[..., Any]]] = []
+    for name, f in partners:
+        if pass_direction(name) == "forward":
+            pair = read_forward(name, f, context)
+            if pair is not None:
+                forwards[name] = pair
+    others = set(forwards)
     for name, f in rows:
         direction = pass_direction(name)
         if direction == "forward" and name not in global_m:
@@ -807,7 +816,9 @@ def read_pairs(
                 forwards[name] = pair
         elif direction == "backward":
             backwards.append((name, f))
-    out: dict[str, tuple[Pair, str]] = {n: (p, "forward") for n, p in forwards.items()}
+    out: dict[str, tuple[Pair, str]] = {
+        n: (p, "forward") for n, p in forwards.items() if n not in others
+    }
     for name, f in backwards:
         for forward in _partners(name, list(forwards)):
             pair = read_backward(_replace(forwards[forward], global_m=name in global_m), name, f)

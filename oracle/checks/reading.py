@@ -567,10 +567,18 @@ def _read_networks(reading: Reading, context: set[str]) -> None:
              or not r.reason.startswith(("reads the global", "not checked: your mapping")))
     ]  # fmt: skip
     global_m = {r.name for r in reading.rows if r.reason == only_m}
+    # A forward checked as the course's (L_model_forward) may still be a backward's partner.
+    partners = [
+        (r.name, reading.guard.wrap(module[r.name]))
+        for r in reading.rows
+        if r.checked and callable(module.get(r.name)) and networks.pass_direction(r.name)
+    ]
+    if not unread:
+        return
     try:
         with time_limit(4 * PROBE_SECONDS, "reading"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pairs = networks.read_pairs(unread, context, global_m)
+            pairs = networks.read_pairs(unread, context, global_m, partners)
     except (Exception, TimeLimitExceeded):  # a reading that fails leaves the rows unread
         return
     for row in reading.rows:
