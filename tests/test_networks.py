@@ -157,8 +157,8 @@ def test_a_backward_that_takes_lambd_is_read_with_l2_at_every_depth() -> None:
 
 @pytest.mark.parametrize(
     "make",
-    [mnist, dropout, story, story_dropout, l2],
-    ids=["mnist", "dropout", "story", "story-dropout", "l2"],
+    [mnist, dropout, story, story_dropout, l2, lambda: global_sizes()],
+    ids=["mnist", "dropout", "story", "story-dropout", "l2", "global-sizes"],
 )
 @given(data=st.data())
 def test_the_examples_forward_and_backward_are_right(
@@ -564,3 +564,46 @@ def test_a_backward_with_l2_pairs_with_the_courses_own_forward(
         assert "L2 term lacks its 1/m" in said, run.stdout
     how = next(r for r in read(load(planted)).rows if r.name == name).how
     assert "sigmoid output" in how and "L2" in how, how
+
+
+GLOBAL_SIZES = load(EXAMPLES / "global_sizes_nn.py").module
+
+
+def global_sizes() -> Pair:
+    return pairs_of(GLOBAL_SIZES, "forward_pass", "backward_pass")
+
+
+def test_the_globals_that_hold_a_networks_sizes_are_found() -> None:
+    """``layer_dims`` (a list of sizes) and ``L`` (its length) are the network's sizes; a list
+    named otherwise (``costs``) or a number that is no count of them is not."""
+    assert networks.size_globals(GLOBAL_SIZES.forward_pass) == {"L": "count"}
+    assert networks.size_globals(GLOBAL_SIZES.backward_pass) == {"layer_dims": "sizes"}
+    space: dict[str, Any] = {"np": np}
+    exec(  # a file of its own
+        "layers_dims = (5, 4, 3)\nhidden_units = [4]\ncosts = [1, 2]\nL = 7\nn_layers = 2\n"
+        "def forward(X, parameters):\n    return layers_dims, hidden_units, costs, L, n_layers\n",
+        space,
+    )
+    assert networks.size_globals(space["forward"]) == {
+        "layers_dims": "sizes", "hidden_units": "hidden", "n_layers": "weights"
+    }  # fmt: skip
+    net = build([3, 2, 2, 4], 5, 0, "softmax")
+    with networks.sizes_set(space["forward"], net):
+        assert space["forward"](None, None) == ((3, 2, 2, 4), [2, 2], [1, 2], 7, 3)
+    assert space["layers_dims"] == (5, 4, 3) and space["n_layers"] == 2  # put back
+
+
+def test_a_network_whose_sizes_are_globals_is_checked_at_every_depth(tmp_path: Path) -> None:
+    pair = pairs_of(GLOBAL_SIZES, "forward_pass", "backward_pass")
+    assert pair.depths == (1, 2, 3, 4)
+    assert "its globals L, layer_dims set to each drawn network's" in pair.describe("backward")
+    planted = tmp_path / "global_sizes_nn.py"
+    text = (EXAMPLES / "global_sizes_nn.py").read_text(encoding="utf-8")
+    old = "(caches[l - 2][1] > 0)"
+    assert old in text
+    planted.write_text(text.replace(old, "(caches[l - 1][1] > 0)"), "utf-8")
+    right = learner_run(EXAMPLES / "global_sizes_nn.py")
+    assert right.returncode == 0, right.stdout + right.stderr
+    wrong = learner_run(planted, "--only", "backward_pass")
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    assert row(wrong.stdout, "backward_pass").startswith("WRONG"), wrong.stdout

@@ -257,6 +257,12 @@ class Pair:
             said.append(f"with {self.forward_name}")
             if self.global_m:
                 said.append("its global m set to the number of examples")
+        shaped = sorted({**size_globals(self.forward), **size_globals(self.backward)})
+        if shaped:
+            said.append(
+                f"its global{'s' if len(shaped) > 1 else ''} {', '.join(shaped)} set to each "
+                "drawn network's"
+            )
         elif not self.forward_matched:
             said.append("the likeliest: it matched none on a probe")
         return "; ".join(said)
@@ -512,7 +518,8 @@ def run_forward(pair: Pair, net: Drawn) -> Ran:
     state = np.random.get_state()  # noqa: NPY002
     np.random.seed(net.seed % 2**32)  # noqa: NPY002
     try:
-        result = pair.forward(**kwargs)
+        with sizes_set(pair.forward, net):
+            result = pair.forward(**kwargs)
     finally:
         np.random.set_state(state)  # noqa: NPY002
     values: dict[str, Any] = {}
@@ -545,7 +552,7 @@ def run_backward(pair: Pair, net: Drawn, ran: Ran, labels: str | None = None) ->
     """The learner's backward on what its forward returned: its ``dW{l}, db{l}``."""
     assert pair.backward is not None
     pool = _pool(pair, net, ran, labels or pair.labels)
-    with _global_m(pair, net.m):
+    with _global_m(pair, net.m), sizes_set(pair.backward, net):
         result = pair.backward(**{param: pool[what] for param, what in pair.backward_args})
     shapes = {f"d{k}": np.shape(v) for k, v in net.parameters.items()}
     return gradients_of(pair, result, net.L, shapes)
@@ -569,6 +576,75 @@ def _global_m(pair: Pair, m: int) -> Iterator[None]:
             space.pop("m", None)
         else:
             space["m"] = saved
+
+
+#: The words of a global that holds the network's sizes (``layer_dims = [784, 128, 10]``).
+SIZE_WORDS = frozenset(
+    "layer layers dims dim sizes size architecture arch units shape shapes nn net network "  # noqa: SIM905
+    "neurons structure hidden".split()
+)
+#: The names of a global that counts its layers (``L = len(layer_dims)``).
+COUNT_NAMES = frozenset(("l", "nlayers", "numlayers", "numberoflayers", "depth", "layercount"))
+
+
+def size_globals(f: Any) -> dict[str, str]:
+    """The globals ``f`` reads that hold its network's shape, by what they hold: ``sizes`` (a
+    list or tuple of whole numbers named as layers' sizes, ``[n0, n1, ..., nL]``), ``hidden``
+    (the same for the hidden layers only, ``hidden_layers = [100]``), or ``count`` (a whole
+    number named as the layers' count, when a ``sizes`` global says which count it is:
+    ``len(sizes)`` or ``len(sizes) - 1``). The check sets them to the drawn network's; left as
+    the file has them, a forward would run the file's network, not the one drawn."""
+    target = inspect.unwrap(f) if f is not None else None
+    space = getattr(target, "__globals__", None)
+    if not space:
+        return {}
+
+    def sizes(name: str, value: Any) -> bool:
+        whole = isinstance(value, (list, tuple)) and len(value) >= 1 and all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in value
+        )  # fmt: skip
+        return whole and bool(set(names.words(name)) & SIZE_WORDS)
+
+    read = _names_read(target)
+    found = {
+        name: "hidden" if "hidden" in names.words(name) else "sizes"
+        for name in sorted(read)
+        if sizes(name, space.get(name))
+    }
+    # A count says which it is by the file's own sizes (read by f or not): L = len(layer_dims).
+    lengths = {len(v) for k, v in space.items() if sizes(k, v) and "hidden" not in names.words(k)}
+    for name in sorted(read):
+        value = space.get(name)
+        if not isinstance(value, (int, np.integer)) or names.normal(name) not in COUNT_NAMES:
+            continue
+        if int(value) in lengths:
+            found[name] = "count"  # len(sizes): the input's too
+        elif int(value) + 1 in lengths:
+            found[name] = "weights"  # len(sizes) - 1: the weight layers
+    return found
+
+
+@contextmanager
+def sizes_set(f: Any, net: Drawn) -> Iterator[None]:
+    """``f``'s size globals (``size_globals``) set to ``net``'s for the call, put back after."""
+    found = size_globals(f)
+    if not found:
+        yield
+        return
+    space = inspect.unwrap(f).__globals__
+    widths = [int(net.X.shape[0])] + [
+        int(net.parameters[f"b{k}"].shape[0]) for k in range(1, net.L + 1)
+    ]
+    saved = {name: space[name] for name in found}
+    for name, kind in found.items():
+        value = {
+            "sizes": widths, "hidden": widths[1:-1], "count": len(widths), "weights": net.L
+        }[kind]  # fmt: skip
+        space[name] = type(saved[name])(value) if isinstance(value, list) else value
+    try:
+        yield
+    finally:
+        space.update(saved)
 
 
 def gradients_of(
