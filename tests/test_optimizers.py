@@ -515,6 +515,8 @@ def test_step_decay_course_example() -> None:
         (np.float32, np.float32, "default", 1),
         # a float64 gradient given away holds the float32 parameter's float64 step: none new
         (np.float32, np.float64, "overwrite_grads", 0),
+        # kept, the float64 product is new, and the float64 difference goes over it
+        (np.float32, np.float64, "default", 1),
     ],
 )
 def test_gradient_descent_writes_its_step_over_what_it_may(
@@ -679,3 +681,12 @@ def test_rmsprop_divides_over_its_square_root_and_keeps_a_wider_gradients_dtype(
     assert direction.dtype == np.float64
     s = 0.999 * np.abs(g32) + (1 - 0.999) * g64 * g64
     np.testing.assert_allclose(direction, g64 / (np.sqrt(s) + 1e-8), rtol=1e-6)
+
+
+def test_the_averages_an_optimizer_keeps_are_listed_when_a_state_is_not_its() -> None:
+    with pytest.raises(ValueError) as caught:
+        opt.Adam().load_state_dict({"t": np.array(1), "m_dW1": np.ones(2)})
+    assert str(caught.value) == (
+        "Adam.load_state_dict: the state has 'm_dW1', which the 'adam' optimizer does not keep "
+        "(it keeps the step count 't', v_d..., s_d...): a state saved by another optimizer?"
+    )
