@@ -3,7 +3,10 @@
 ``initialize_parameters(layer_dims)``, ``initialize_parameters_deep(layer_dims)``, the course's
 two-layer ``initialize_parameters(n_x, n_h, n_y)``, and the initialisation assignment's
 ``initialize_parameters_zeros``, ``initialize_parameters_random``, ``initialize_parameters_he``
-(and ``..._xavier``, ``init_weights``...), returning ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}``.
+(and ``..._xavier``, ``init_weights``...), returning ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}``;
+a fixed network's ``init_params()`` with no arguments (its sizes read from what it returns: a
+dict, or ``W1, b1, W2, b2`` named by its return statement), and logistic regression's
+``initialize_with_zeros(dim) -> w, b`` (``w`` zeros of ``(dim, 1)``, ``b`` the number 0).
 
 - **Shapes and biases** (drawn ``layer_dims``, 1 to 4 layers of widths 1 to 8): ``W[l]`` is
   ``(n_l, n_{l-1})`` (column-major: ``Z = W A_prev + b``), ``b[l]`` is ``(n_l, 1)`` and zeros, and
@@ -20,7 +23,9 @@ two-layer ``initialize_parameters(n_x, n_h, n_y)``, and the initialisation assig
   generator is seeded (``SEED``) before the call and put back after, so a run is also repeatable;
   a learner's own ``np.random.seed`` inside is fine.
 
-What is a mistake and what is a convention: He's ``s = sqrt(2 / n_{l-1})`` is required of a
+What is a mistake and what is a convention: random biases are a mistake in the course's own
+initialisers (its assignments ask for zeros) and a convention in a learner's own (``init_params``):
+the random weights already break the symmetry. He's ``s = sqrt(2 / n_{l-1})`` is required of a
 function named He (Kaiming); Xavier's ``sqrt(1 / n_{l-1})`` of one named Xavier (Glorot's
 ``sqrt(2 / (n_{l-1} + n_l))`` is told as the other Xavier, a convention). A function whose name
 names no scheme (``initialize_parameters_deep``) may use the course's ``0.01``, Xavier's or He's:
