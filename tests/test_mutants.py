@@ -169,3 +169,38 @@ def test_dropout_keeps_a_unit_exactly_when_its_draw_is_below_keep_prob(keep: int
     assert int(mask.sum()) == keep
     # Multiplying by 1 or 0 is exact, then one division, the same as here: A_out is equal.
     np.testing.assert_array_equal(A_out, np.where(mask, A / keep_prob, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("dtype", "b_dtype", "arrays"),
+    [
+        (np.float64, np.float64, 1),
+        (np.float32, np.float32, 1),
+        (np.float64, np.float32, 1),  # the narrower b adds into the float64 product
+        (np.float32, np.float64, 1.5),  # a wider b: the float32 product, then the float64 sum
+    ],
+    ids=["float64", "float32", "narrower-b", "wider-b"],
+)
+def test_linear_forward_adds_b_into_its_product_where_the_dtype_allows(
+    dtype: type, b_dtype: type, arrays: float
+) -> None:
+    """``Z = W @ A_prev + b`` is NumPy's (its values and its promoted dtype) however it is
+    computed; the sum goes into the new product unless ``b`` is wider than it. Counted with
+    ``tracemalloc`` in arrays of ``Z``'s size, to within a quarter."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((300, 200)).astype(dtype)
+    A_prev = rng.standard_normal((200, 400)).astype(dtype)
+    b = rng.standard_normal((300, 1)).astype(b_dtype)
+    expected = (W @ A_prev) + b
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        Z = linear.linear_forward(A_prev, W, b)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert Z.dtype == expected.dtype == np.result_type(W, A_prev, b)
+    np.testing.assert_array_equal(Z, expected)
+    assert abs((peak - before) / expected.nbytes - arrays) < 0.25, (peak - before) / expected.nbytes

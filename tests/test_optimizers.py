@@ -681,6 +681,19 @@ def test_rmsprop_divides_over_its_square_root_and_keeps_a_wider_gradients_dtype(
     assert direction.dtype == np.float64
     s = 0.999 * np.abs(g32) + (1 - 0.999) * g64 * g64
     np.testing.assert_allclose(direction, g64 / (np.sqrt(s) + 1e-8), rtol=1e-6)
+    # A float32 gradient over a float64 state: the quotient is float64, the square root's dtype,
+    # and goes over it (two float64 arrays at most, as above).
+    narrow = opt.RMSprop()
+    narrow.load_state_dict({"t": np.array(1), "s_dW1": np.abs(g64)})
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        direction = narrow.direction("dW1", g32)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert direction.dtype == np.float64
+    assert abs((peak - before) / g64.nbytes - 2) < 0.5, (peak - before) / g64.nbytes
 
 
 def test_the_averages_an_optimizer_keeps_are_listed_when_a_state_is_not_its() -> None:
