@@ -23,6 +23,7 @@ from oracle.compare import assert_close, tolerance
 from scratch import batchnorm as bn
 from scratch import linear, losses
 from scratch import regularization as reg
+from tests.ondisk import traced
 
 Array = Any
 DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
@@ -187,20 +188,12 @@ def test_linear_forward_adds_b_into_its_product_where_the_dtype_allows(
     """``Z = W @ A_prev + b`` is NumPy's (its values and its promoted dtype) however it is
     computed; the sum goes into the new product unless ``b`` is wider than it. Counted with
     ``tracemalloc`` in arrays of ``Z``'s size, to within a quarter."""
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     W = rng.standard_normal((300, 200)).astype(dtype)
     A_prev = rng.standard_normal((200, 400)).astype(dtype)
     b = rng.standard_normal((300, 1)).astype(b_dtype)
     expected = (W @ A_prev) + b
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        Z = linear.linear_forward(A_prev, W, b)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    Z, peak = traced(lambda: linear.linear_forward(A_prev, W, b))
     assert Z.dtype == expected.dtype == np.result_type(W, A_prev, b)
     np.testing.assert_array_equal(Z, expected)
-    assert abs((peak - before) / expected.nbytes - arrays) < 0.25, (peak - before) / expected.nbytes
+    assert abs(peak / expected.nbytes - arrays) < 0.25, peak / expected.nbytes

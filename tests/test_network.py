@@ -28,6 +28,7 @@ import scratch.network as impl
 from oracle.compare import assert_close, compare
 from oracle.explain import Clues, explain
 from oracle.gradcheck import assert_gradients
+from tests.ondisk import traced
 
 Array = Any
 HIDDEN_ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh", "identity", "softmax"]
@@ -1071,21 +1072,13 @@ def test_update_parameters_makes_one_array_a_parameter(
     peak of a step are the result alone (one array of ``W1``'s size; two would be the temporary
     kept beside it), whatever the dtypes, and the values are the plain formula's. Counted with
     ``tracemalloc`` (NumPy reports its arrays to it), to within half an array."""
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     W = rng.standard_normal((200, 500)).astype(parameter_dtype)
     dW = rng.standard_normal((200, 500)).astype(grad_dtype)
     parameters, grads = {"W1": W, "b1": np.zeros((200, 1), parameter_dtype)}, {"dW1": dW}
     size = np.result_type(W, dW).itemsize * W.size
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        updated = impl.update_parameters(parameters, grads, 0.1)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert abs((peak - before) / size - 1) < 0.5, (peak - before) / size
+    updated, peak = traced(lambda: impl.update_parameters(parameters, grads, 0.1))
+    assert abs(peak / size - 1) < 0.5, peak / size
     np.testing.assert_array_equal(updated["W1"], W - np.multiply(0.1, dW))
     assert updated["W1"].dtype == np.result_type(W, dW)
 

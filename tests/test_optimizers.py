@@ -35,6 +35,7 @@ from oracle.checks.strategies import betas, epsilons, learning_rates, read_only
 from oracle.compare import assert_close
 from oracle.optimizers import OPS_PER_STEP, torch_steps
 from scratch import optimizers as opt
+from tests.ondisk import traced
 
 Array = Any
 
@@ -529,17 +530,13 @@ def test_gradient_descent_writes_its_step_over_what_it_may(
     dW = rng.standard_normal((100, 1000)).astype(grad_dtype)
     expected = W - np.multiply(dW, 0.01)
     size = np.result_type(W, dW).itemsize * W.size
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        updated = opt.Optimizer().step(
+    updated, peak = traced(
+        lambda: opt.Optimizer().step(
             {"W1": W}, {"dW1": dW}, 0.01, overwrite_grads=how == "overwrite_grads"
         )
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    )
     # (to within half an array: NumPy's casting buffers are a few kilobytes)
-    assert abs((peak - before) / size - arrays) < 0.5, (peak - before) / size
+    assert abs(peak / size - arrays) < 0.5, peak / size
     np.testing.assert_array_equal(updated["W1"], expected)
 
 
@@ -663,16 +660,10 @@ def test_rmsprop_divides_over_its_square_root_and_keeps_a_wider_gradients_dtype(
     g32 = rng.standard_normal((100, 1000)).astype(np.float32)
     rmsprop = opt.RMSprop()
     rmsprop.load_state_dict({"t": np.array(1), "s_dW1": np.abs(g32)})
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        direction = rmsprop.direction("dW1", g32)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    direction, peak = traced(lambda: rmsprop.direction("dW1", g32))
     # s's new average beside the square (scaled in place, added, let go), then beside sqrt(s)
     # with the quotient over it: two at most; a quotient in an array of its own makes three
-    assert abs((peak - before) / g32.nbytes - 2) < 0.5, (peak - before) / g32.nbytes
+    assert abs(peak / g32.nbytes - 2) < 0.5, peak / g32.nbytes
     assert direction.dtype == np.float32
     wide = opt.RMSprop()
     wide.load_state_dict({"t": np.array(1), "s_dW1": np.abs(g32)})
@@ -685,15 +676,9 @@ def test_rmsprop_divides_over_its_square_root_and_keeps_a_wider_gradients_dtype(
     # and goes over it (two float64 arrays at most, as above).
     narrow = opt.RMSprop()
     narrow.load_state_dict({"t": np.array(1), "s_dW1": np.abs(g64)})
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        direction = narrow.direction("dW1", g32)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    direction, peak = traced(lambda: narrow.direction("dW1", g32))
     assert direction.dtype == np.float64
-    assert abs((peak - before) / g64.nbytes - 2) < 0.5, (peak - before) / g64.nbytes
+    assert abs(peak / g64.nbytes - 2) < 0.5, peak / g64.nbytes
 
 
 def test_the_averages_an_optimizer_keeps_are_listed_when_a_state_is_not_its() -> None:

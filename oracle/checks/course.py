@@ -410,6 +410,20 @@ def l2_known(
     return known
 
 
+def l2_cost_known(expected: float, penalty: float, lambd: float, m: int) -> dict[str, float]:
+    """What the usual L2 mistakes make of a cost whose right value is ``expected`` (with
+    ``penalty = sum ||W||**2``): the term left out, without its 1/m, without its 1/2."""
+    plain = expected - lambd / (2 * m) * penalty
+    return {
+        "the L2 term is missing: the cost adds lambd / (2 m) * sum ||W{l}||**2": plain,
+        "the L2 term lacks its 1/m: it is lambd / (2 m) * sum ||W{l}||**2": (
+            plain + lambd / 2 * penalty
+        ),
+        "the L2 term lacks its 1/2: it is lambd / (2 m) * sum ||W{l}||**2 (the 1/2 cancels the "
+        "2 of the derivative, leaving (lambd / m) W in dW)": plain + lambd / m * penalty,
+    }
+
+
 def check_compute_cost_with_regularization(impl: Any, net: Net, lambd: float) -> None:
     A3 = read_only(network.forward_all(net.X, net.parameters, "relu", "sigmoid"))
     with implemented(impl, "compute_cost_with_regularization"):
@@ -418,17 +432,7 @@ def check_compute_cost_with_regularization(impl: Any, net: Net, lambd: float) ->
     expected = network.compute_cost(
         net.X, net.Y, net.parameters, "relu", "sigmoid", lambd=lambd
     )  # fmt: skip
-    plain = expected - lambd / (2 * net.m) * _penalty(net)
-    known = {
-        "the L2 term is missing: the cost adds lambd / (2 m) * sum ||W{l}||**2": plain,
-        "the L2 term lacks its 1/m: it is lambd / (2 m) * sum ||W{l}||**2": (
-            plain + lambd / 2 * _penalty(net)
-        ),
-        "the L2 term lacks its 1/2: it is lambd / (2 m) * sum ||W{l}||**2 (the 1/2 cancels the "
-        "2 of the derivative, leaving (lambd / m) W in dW)": (
-            plain + lambd / net.m * _penalty(net)
-        ),
-    }
+    known = l2_cost_known(float(expected), _penalty(net), lambd, net.m)
     assert_matches(
         impl, "compute_cost_with_regularization", {"cost": cost}, {"cost": expected},
         net.rounding_terms(), None, {"cost": known}, rule=L2_COST_RULE,

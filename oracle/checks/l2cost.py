@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import oracle.losses as losses
 import oracle.regularization as regularization
 from oracle.checks import names
-from oracle.checks.course import _number, assert_matches
+from oracle.checks.course import _number, assert_matches, l2_cost_known
 from oracle.checks.networks import OUTPUT_NAMES, PARAMETER_NAMES
 from oracle.checks.outcomes import implemented
 from oracle.checks.strategies import read_only
@@ -194,19 +194,11 @@ def check_l2_cost(impl: Any, name: str, C: int, m: int, widths: list[int], lambd
         got = _number(call(getattr(impl, name), case), name, "a cost")
     expected = expected_cost(case)
     penalty = case.penalty()
-    plain = expected - lambd / (2 * m) * penalty
-    known = {
-        "the L2 term is missing: the cost adds lambd / (2 m) * sum ||W{l}||**2": plain,
-        "the L2 term lacks its 1/m: it is lambd / (2 m) * sum ||W{l}||**2": (
-            plain + lambd / 2 * penalty
-        ),
-        "the L2 term lacks its 1/2: it is lambd / (2 m) * sum ||W{l}||**2 (the 1/2 cancels the "
-        "2 of the derivative, leaving (lambd / m) W in dW)": plain + lambd / m * penalty,
-        "the biases are in the L2 term: it sums the weights W{l} only": expected
-        + lambd
-        / (2 * m)
-        * sum(float(np.sum(b * b)) for k, b in case.parameters.items() if k[0] == "b"),
-    }
+    biases = sum(float(np.sum(b * b)) for k, b in case.parameters.items() if k[0] == "b")
+    known = l2_cost_known(expected, penalty, lambd, m)
+    known["the biases are in the L2 term: it sums the weights W{l} only"] = (
+        expected + lambd / (2 * m) * biases
+    )
     if C > 1:
         binary = float(losses.cost(losses.binary_cross_entropy(case.AL, case.Y)))
         known[
